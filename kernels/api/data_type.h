@@ -3,7 +3,6 @@
 #define ATTNSERVE_KERNELS_API_DATA_TYPE_H_
 
 #include <cstddef>
-#include <string_view>
 
 namespace attnserve {
 
@@ -14,7 +13,7 @@ inline constexpr DataType kAllDataTypes[] = {DataType::kFloat32, DataType::kFloa
 
 constexpr size_t SizeOf(DataType dtype) { return dtype == DataType::kFloat32 ? 4 : 2; }
 
-constexpr std::string_view ToString(DataType dtype) {
+constexpr const char* ToString(DataType dtype) {
   switch (dtype) {
     case DataType::kFloat32:
       return "float32";

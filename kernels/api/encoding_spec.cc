@@ -4,18 +4,18 @@ namespace attnserve {
 namespace {
 
 struct ScalingNamer {
-  std::string_view operator()(const std::monostate&) const { return "default"; }
-  std::string_view operator()(const LinearScaling&) const { return "linear"; }
-  std::string_view operator()(const NtkScaling&) const { return "ntk"; }
-  std::string_view operator()(const DynamicNtkScaling&) const { return "dynamic_ntk"; }
-  std::string_view operator()(const YarnScaling&) const { return "yarn"; }
-  std::string_view operator()(const Llama3Scaling&) const { return "llama3"; }
-  std::string_view operator()(const LongRopeScaling&) const { return "longrope"; }
+  const char* operator()(const std::monostate&) const { return "default"; }
+  const char* operator()(const LinearScaling&) const { return "linear"; }
+  const char* operator()(const NtkScaling&) const { return "ntk"; }
+  const char* operator()(const DynamicNtkScaling&) const { return "dynamic_ntk"; }
+  const char* operator()(const YarnScaling&) const { return "yarn"; }
+  const char* operator()(const Llama3Scaling&) const { return "llama3"; }
+  const char* operator()(const LongRopeScaling&) const { return "longrope"; }
 };
 
 }  // namespace
 
-std::string_view ScalingName(const RotaryScaling& scaling) {
+const char* ScalingName(const RotaryScaling& scaling) {
   return std::visit(ScalingNamer{}, scaling);
 }
 

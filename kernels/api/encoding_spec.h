@@ -7,7 +7,6 @@
 
 #include <cstdint>
 #include <optional>
-#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -57,7 +56,7 @@ using RotaryScaling = std::variant<std::monostate, LinearScaling, NtkScaling, Dy
                                    YarnScaling, Llama3Scaling, LongRopeScaling>;
 
 // Name of the scaling as the API and metrics spell it ("default", "linear", "yarn", ...).
-std::string_view ScalingName(const RotaryScaling& scaling);
+const char* ScalingName(const RotaryScaling& scaling);
 
 struct RotarySpec {
   double theta = 10000;

@@ -1,0 +1,22 @@
+#include "server/decode/request_limits.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace attnserve {
+
+std::optional<int64_t> CheckedProduct(std::initializer_list<int64_t> factors) {
+  int64_t product = 1;
+  for (int64_t factor : factors) {
+    if (__builtin_mul_overflow(product, factor, &product)) return std::nullopt;
+  }
+  return product;
+}
+
+absl::Status CheckResponseBytes(std::optional<int64_t> bytes, const RequestLimits& limits) {
+  if (bytes && *bytes <= limits.max_message_bytes) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      absl::StrCat("response would carry ", bytes ? absl::StrCat(*bytes) : "over 2^63",
+                   " bytes of tensors, over max_message_bytes=", limits.max_message_bytes));
+}
+
+}  // namespace attnserve

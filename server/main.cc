@@ -1,0 +1,79 @@
+// attnserve: the attention service. Prints "listening on HOST:PORT" as the first line of stdout
+// once it serves; SIGINT or SIGTERM drain it and it exits 0.
+#include <csignal>
+#include <cstdint>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "server/logging.h"
+#include "server/server.h"
+
+ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
+ABSL_FLAG(int, port, 50051, "Port to listen on; 0 picks a free port.");
+ABSL_FLAG(int, threads, 0, "Compute threads running requests; 0 means one per CPU core.");
+ABSL_FLAG(int64_t, max_message_bytes, int64_t{256} << 20,
+          "Largest request and response message, in bytes.");
+ABSL_FLAG(int64_t, max_probability_elements, int64_t{64} << 20,
+          "Largest batch*heads*q_len*kv_len a request may ask return_probabilities for.");
+ABSL_FLAG(std::string, backend, "cpu", "Backend for requests that name none: cpu or reference.");
+ABSL_FLAG(double, shutdown_grace_seconds, 10,
+          "On SIGINT/SIGTERM, how long in-flight calls get to finish.");
+
+namespace {
+
+// Blocks SIGINT and SIGTERM in this thread and every thread started after it, so that
+// WaitForSignal receives them synchronously instead of a handler interrupting anything.
+sigset_t BlockTerminationSignals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  return signals;
+}
+
+int WaitForSignal(const sigset_t& signals) {
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  return signal_number;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage("attnserve: transformer attention with position encodings, over gRPC");
+  absl::ParseCommandLine(argc, argv);
+  const sigset_t signals = BlockTerminationSignals();
+
+  attnserve::ServerConfig config;
+  config.host = absl::GetFlag(FLAGS_host);
+  config.port = absl::GetFlag(FLAGS_port);
+  const int threads = absl::GetFlag(FLAGS_threads);
+  config.compute_threads =
+      threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
+  config.limits.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
+  config.limits.max_probability_elements = absl::GetFlag(FLAGS_max_probability_elements);
+  config.default_backend = absl::GetFlag(FLAGS_backend);
+
+  absl::StatusOr<std::unique_ptr<attnserve::Server>> server = attnserve::Server::Start(config);
+  if (!server.ok()) {
+    attnserve::LogError(absl::StrCat("cannot start: ", server.status().message()));
+    return 1;
+  }
+  std::cout << "listening on " << config.host << ":" << (*server)->port() << std::endl;
+  attnserve::LogInfo(absl::StrCat("serving with ", config.compute_threads,
+                                  " compute threads, default backend ", config.default_backend));
+
+  const int signal_number = WaitForSignal(signals);
+  const double grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);
+  attnserve::LogInfo(absl::StrCat("received ", strsignal(signal_number), ", draining for up to ",
+                                  grace_seconds, " s"));
+  (*server)->Shutdown(absl::Seconds(grace_seconds));
+  attnserve::LogInfo("stopped");
+  return 0;
+}

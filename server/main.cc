@@ -46,7 +46,8 @@ int WaitForSignal(const sigset_t& signals) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("attnserve: transformer attention with position encodings, over gRPC");
+  absl::SetProgramUsageMessage(
+      "attnserve: transformer attention with position encodings, over gRPC");
   absl::ParseCommandLine(argc, argv);
   const sigset_t signals = BlockTerminationSignals();
 

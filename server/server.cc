@@ -21,7 +21,8 @@ constexpr char kServiceName[] = "attnserve.v1.AttentionService";
 
 absl::Status ValidateConfig(const ServerConfig& config) {
   if (config.port < 0 || config.port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat("--port=", config.port, " must be in [0, 65535]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--port=", config.port, " must be in [0, 65535]"));
   }
   if (config.compute_threads < 1) {
     return absl::InvalidArgumentError(
@@ -29,14 +30,13 @@ absl::Status ValidateConfig(const ServerConfig& config) {
   }
   constexpr int64_t kMaxGrpcMessage = std::numeric_limits<int>::max();
   if (config.limits.max_message_bytes < 1024 || config.limits.max_message_bytes > kMaxGrpcMessage) {
-    return absl::InvalidArgumentError(absl::StrCat("--max_message_bytes=",
-                                                   config.limits.max_message_bytes,
-                                                   " must be in [1024, ", kMaxGrpcMessage, "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--max_message_bytes=", config.limits.max_message_bytes, " must be in [1024, ",
+                     kMaxGrpcMessage, "]"));
   }
   if (config.limits.max_probability_elements < 0) {
-    return absl::InvalidArgumentError(absl::StrCat("--max_probability_elements=",
-                                                   config.limits.max_probability_elements,
-                                                   " must be >= 0"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_probability_elements=", config.limits.max_probability_elements, " must be >= 0"));
   }
   return absl::OkStatus();
 }

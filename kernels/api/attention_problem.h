@@ -31,8 +31,8 @@ struct AttentionProblem {
   std::optional<RotarySpec> rotary;
   std::optional<AlibiSpec> alibi;
   bool causal = false;
-  double softmax_scale = 1;  // already resolved (the API's 0 means 1 / sqrt(head_dim))
-  int64_t window = 0;        // 0 means unlimited
+  double softmax_scale = 1;               // already resolved (the API's 0 means 1 / sqrt(head_dim))
+  int64_t window = 0;                     // 0 means unlimited
   std::vector<int64_t> position_offsets;  // empty or one per batch element
   std::vector<int64_t> kv_lengths;        // empty or one per batch element
 

@@ -27,8 +27,7 @@ PreparedInputs PrepareInputs(const AttentionProblem& problem, const AttentionEnc
                         ToFloatVector(problem.value)};
   if (encoding.rotary) {
     const AttentionShape& shape = problem.shape;
-    ApplyRotaryInPlace<float>(inputs.query,
-                              {shape.batch, shape.q_len, shape.heads, shape.head_dim},
+    ApplyRotaryInPlace<float>(inputs.query, {shape.batch, shape.q_len, shape.heads, shape.head_dim},
                               *encoding.rotary, QueryPositions(problem));
     ApplyRotaryInPlace<float>(inputs.key,
                               {shape.batch, shape.kv_len, shape.kv_heads, shape.head_dim},
@@ -74,8 +73,8 @@ class RowComputer {
     }
 
     const int64_t kv_head = h / (shape_.heads / shape_.kv_heads);
-    const float* query = &inputs_.query[((b * shape_.q_len + i) * shape_.heads + h) *
-                                        shape_.head_dim];
+    const float* query =
+        &inputs_.query[((b * shape_.q_len + i) * shape_.heads + h) * shape_.head_dim];
     const double slope = encoding_.alibi_slopes.empty() ? 0.0 : encoding_.alibi_slopes[h];
     const int64_t aligned = QueryKeyIndex(mask, i);
     const int64_t nearest = NearestVisibleDistance(mask, i, range);
@@ -115,13 +114,12 @@ class RowComputer {
     return &inputs_.key[((b * shape_.kv_len + j) * shape_.kv_heads + kv_head) * shape_.head_dim];
   }
   const float* ValueRow(int64_t b, int64_t j, int64_t kv_head) const {
-    return &inputs_.value[((b * shape_.kv_len + j) * shape_.kv_heads + kv_head) *
-                          shape_.v_head_dim];
+    return &inputs_
+                .value[((b * shape_.kv_len + j) * shape_.kv_heads + kv_head) * shape_.v_head_dim];
   }
   void StoreOutputRow(int64_t output_offset) const {
     for (int64_t c = 0; c < shape_.v_head_dim; ++c) {
-      StoreElement(outputs_.output.dtype, outputs_.output.data, output_offset + c,
-                   accumulator_[c]);
+      StoreElement(outputs_.output.dtype, outputs_.output.data, output_offset + c, accumulator_[c]);
     }
   }
 

@@ -11,10 +11,9 @@ std::vector<double> AlibiSlopes(int64_t num_heads, double max_bias) {
   std::vector<double> slopes(num_heads);
   for (int64_t h = 0; h < num_heads; ++h) {
     // The exponent first, then 2^(-e): e is exact for B = 8, so these slopes are too.
-    const double exponent = h < power_of_two
-                                ? max_bias * static_cast<double>(h + 1) / n
-                                : max_bias * static_cast<double>(2 * (h - power_of_two) + 1) /
-                                      (2 * n);
+    const double exponent =
+        h < power_of_two ? max_bias * static_cast<double>(h + 1) / n
+                         : max_bias * static_cast<double>(2 * (h - power_of_two) + 1) / (2 * n);
     slopes[h] = std::exp2(-exponent);
   }
   return slopes;

@@ -17,15 +17,13 @@ AttentionEncoding BuildAttentionEncoding(const AttentionProblem& problem) {
 }
 
 SequencePositions KeyPositions(const AttentionProblem& problem) {
-  SequencePositions positions{problem.position_offsets,
-                              std::vector<int64_t>(problem.shape.kv_len)};
+  SequencePositions positions{problem.position_offsets, std::vector<int64_t>(problem.shape.kv_len)};
   std::iota(positions.seq_positions.begin(), positions.seq_positions.end(), 0);
   return positions;
 }
 
 SequencePositions QueryPositions(const AttentionProblem& problem) {
-  SequencePositions positions{problem.position_offsets,
-                              std::vector<int64_t>(problem.shape.q_len)};
+  SequencePositions positions{problem.position_offsets, std::vector<int64_t>(problem.shape.q_len)};
   std::iota(positions.seq_positions.begin(), positions.seq_positions.end(),
             problem.shape.kv_len - problem.shape.q_len);
   return positions;

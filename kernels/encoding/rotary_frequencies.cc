@@ -80,7 +80,8 @@ class FrequencyBuilder {
     if (yarn.attention_factor) {
       factor = *yarn.attention_factor;
     } else if (yarn.mscale && yarn.mscale_all_dim) {
-      factor = YarnMscale(yarn.factor, *yarn.mscale) / YarnMscale(yarn.factor, *yarn.mscale_all_dim);
+      factor =
+          YarnMscale(yarn.factor, *yarn.mscale) / YarnMscale(yarn.factor, *yarn.mscale_all_dim);
     } else {
       factor = YarnMscale(yarn.factor, 1);
     }
@@ -130,8 +131,7 @@ class FrequencyBuilder {
 }  // namespace
 
 RotaryFrequencies ComputeRotaryFrequencies(const RotarySpec& spec, int64_t request_length) {
-  RotaryFrequencies frequencies =
-      std::visit(FrequencyBuilder(spec, request_length), spec.scaling);
+  RotaryFrequencies frequencies = std::visit(FrequencyBuilder(spec, request_length), spec.scaling);
   frequencies.rotary_dim = spec.rotary_dim;
   frequencies.interleaved = spec.interleaved;
   return frequencies;

@@ -84,8 +84,8 @@ ReferenceAttentionResult ComputeReferenceAttention(const AttentionProblem& probl
                        (!problem.causal || key_position <= query_position) &&
                        (problem.window == 0 || query_position - key_position < problem.window);
           if (!visible[j]) continue;
-          const double* k = &key[((b * shape.kv_len + j) * shape.kv_heads + kv_head) *
-                                 shape.head_dim];
+          const double* k =
+              &key[((b * shape.kv_len + j) * shape.kv_heads + kv_head) * shape.head_dim];
           double dot = 0;
           for (int64_t c = 0; c < shape.head_dim; ++c) dot += q[c] * k[c];
           logits[j] = problem.softmax_scale * dot;
@@ -109,8 +109,8 @@ ReferenceAttentionResult ComputeReferenceAttention(const AttentionProblem& probl
           if (!visible[j]) continue;
           const double weight = std::exp(logits[j] - max_logit) / sum;
           if (with_probabilities) result.probabilities[row * shape.kv_len + j] = weight;
-          const double* v = &value[((b * shape.kv_len + j) * shape.kv_heads + kv_head) *
-                                   shape.v_head_dim];
+          const double* v =
+              &value[((b * shape.kv_len + j) * shape.kv_heads + kv_head) * shape.v_head_dim];
           for (int64_t c = 0; c < shape.v_head_dim; ++c) out[c] += weight * v[c];
         }
       }

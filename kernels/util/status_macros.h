@@ -4,11 +4,11 @@
 
 #include "absl/status/status.h"
 
-#define ATTN_RETURN_IF_ERROR(expr)                 \
-  do {                                             \
+#define ATTN_RETURN_IF_ERROR(expr)                      \
+  do {                                                  \
     if (absl::Status status_ = (expr); !status_.ok()) { \
-      return status_;                              \
-    }                                              \
+      return status_;                                   \
+    }                                                   \
   } while (false)
 
 #endif  // ATTNSERVE_KERNELS_UTIL_STATUS_MACROS_H_

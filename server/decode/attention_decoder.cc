@@ -21,6 +21,11 @@ absl::Status MustEqual(absl::string_view field, int64_t value, absl::string_view
 
 absl::StatusOr<AttentionShape> DecodeShapes(const v1::AttentionRequest& request,
                                             AttentionProblem& problem) {
+  for (const auto& [present, name] :
+       {std::pair{request.has_query(), "query"}, std::pair{request.has_key(), "key"},
+        std::pair{request.has_value(), "value"}}) {
+    if (!present) return absl::InvalidArgumentError(absl::StrCat(name, " is required"));
+  }
   absl::StatusOr<TensorView> query =
       DecodeTensor(request.query(), "query", {"batch", "q_len", "heads", "head_dim"});
   if (!query.ok()) return query.status();
@@ -32,20 +37,25 @@ absl::StatusOr<AttentionShape> DecodeShapes(const v1::AttentionRequest& request,
   if (!value.ok()) return value.status();
   if (key->dtype != query->dtype || value->dtype != query->dtype) {
     const TensorView& other = key->dtype != query->dtype ? *key : *value;
-    return absl::InvalidArgumentError(absl::StrCat(
-        key->dtype != query->dtype ? "key" : "value", ".dtype=", ToString(other.dtype),
-        " must equal query.dtype=", ToString(query->dtype)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(key->dtype != query->dtype ? "key" : "value", ".dtype=", ToString(other.dtype),
+                     " must equal query.dtype=", ToString(query->dtype)));
   }
-  const AttentionShape shape{query->shape[0], query->shape[1], key->shape[1], query->shape[2],
+  const AttentionShape shape{query->shape[0], query->shape[1], key->shape[1],  query->shape[2],
                              key->shape[2],   query->shape[3], value->shape[3]};
-  ATTN_RETURN_IF_ERROR(MustEqual("key.shape[0]", key->shape[0], "query.shape[0]", shape.batch, "batch"));
-  ATTN_RETURN_IF_ERROR(MustEqual("value.shape[0]", value->shape[0], "query.shape[0]", shape.batch, "batch"));
-  ATTN_RETURN_IF_ERROR(MustEqual("value.shape[1]", value->shape[1], "key.shape[1]", shape.kv_len, "kv_len"));
-  ATTN_RETURN_IF_ERROR(MustEqual("value.shape[2]", value->shape[2], "key.shape[2]", shape.kv_heads, "kv_heads"));
-  ATTN_RETURN_IF_ERROR(MustEqual("key.shape[3]", key->shape[3], "query.shape[3]", shape.head_dim, "head_dim"));
+  ATTN_RETURN_IF_ERROR(
+      MustEqual("key.shape[0]", key->shape[0], "query.shape[0]", shape.batch, "batch"));
+  ATTN_RETURN_IF_ERROR(
+      MustEqual("value.shape[0]", value->shape[0], "query.shape[0]", shape.batch, "batch"));
+  ATTN_RETURN_IF_ERROR(
+      MustEqual("value.shape[1]", value->shape[1], "key.shape[1]", shape.kv_len, "kv_len"));
+  ATTN_RETURN_IF_ERROR(
+      MustEqual("value.shape[2]", value->shape[2], "key.shape[2]", shape.kv_heads, "kv_heads"));
+  ATTN_RETURN_IF_ERROR(
+      MustEqual("key.shape[3]", key->shape[3], "query.shape[3]", shape.head_dim, "head_dim"));
   if (shape.heads % shape.kv_heads != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("key.shape[2]=", shape.kv_heads,
-                                                   " must divide query heads=", shape.heads));
+    return absl::InvalidArgumentError(
+        absl::StrCat("key.shape[2]=", shape.kv_heads, " must divide query heads=", shape.heads));
   }
   problem.query = std::move(*query);
   problem.key = std::move(*key);
@@ -79,15 +89,13 @@ absl::Status DecodeMasking(const v1::AttentionRequest& request, AttentionProblem
                                     request.position_offsets().end());
   }
   if (!request.kv_lengths().empty()) {
-    ATTN_RETURN_IF_ERROR(MustEqual("kv_lengths size", request.kv_lengths_size(),
-                                   "query.shape[0]", shape.batch,
-                                   "one per batch element, or none"));
+    ATTN_RETURN_IF_ERROR(MustEqual("kv_lengths size", request.kv_lengths_size(), "query.shape[0]",
+                                   shape.batch, "one per batch element, or none"));
     for (int b = 0; b < request.kv_lengths_size(); ++b) {
       const int64_t length = request.kv_lengths(b);
       if (length < 0 || length > shape.kv_len) {
-        return absl::InvalidArgumentError(absl::StrCat("kv_lengths[", b, "]=", length,
-                                                       " must be in [0, kv_len=", shape.kv_len,
-                                                       "]"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "kv_lengths[", b, "]=", length, " must be in [0, kv_len=", shape.kv_len, "]"));
       }
     }
     problem.kv_lengths.assign(request.kv_lengths().begin(), request.kv_lengths().end());

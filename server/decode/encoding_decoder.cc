@@ -21,8 +21,9 @@ absl::StatusOr<double> WithDefault(double value, double default_value, absl::str
 }
 
 // A "0 means unset" double: negative is invalid, 0 becomes nullopt.
-absl::StatusOr<std::optional<double>> Optional(double value, absl::string_view field) {
-  ATTN_RETURN_IF_ERROR(CheckNonNegative(value, field, "unset"));
+absl::StatusOr<std::optional<double>> Optional(double value, absl::string_view field,
+                                               absl::string_view zero_means = "unset") {
+  ATTN_RETURN_IF_ERROR(CheckNonNegative(value, field, zero_means));
   return value == 0 ? std::nullopt : std::optional<double>(value);
 }
 
@@ -51,8 +52,8 @@ absl::StatusOr<YarnScaling> DecodeYarn(const v1::YarnScaling& proto, const std::
   absl::StatusOr<double> beta_slow = WithDefault(proto.beta_slow(), 1, field + ".beta_slow");
   if (!beta_slow.ok()) return beta_slow.status();
   if (!(*beta_fast > *beta_slow)) {
-    return Invalid(field, absl::StrCat(".beta_fast=", *beta_fast, " must be > beta_slow=",
-                                       *beta_slow, " (0 means 32 and 1)"));
+    return Invalid(field, absl::StrCat(".beta_fast=", *beta_fast,
+                                       " must be > beta_slow=", *beta_slow, " (0 means 32 and 1)"));
   }
   yarn.beta_fast = *beta_fast;
   yarn.beta_slow = *beta_slow;
@@ -62,7 +63,7 @@ absl::StatusOr<YarnScaling> DecodeYarn(const v1::YarnScaling& proto, const std::
       Optional(proto.mscale_all_dim(), field + ".mscale_all_dim");
   if (!mscale_all_dim.ok()) return mscale_all_dim.status();
   absl::StatusOr<std::optional<double>> attention_factor =
-      Optional(proto.attention_factor(), field + ".attention_factor");
+      Optional(proto.attention_factor(), field + ".attention_factor", "derived");
   if (!attention_factor.ok()) return attention_factor.status();
   yarn.mscale = *mscale;
   yarn.mscale_all_dim = *mscale_all_dim;
@@ -82,11 +83,11 @@ absl::StatusOr<Llama3Scaling> DecodeLlama3(const v1::Llama3Scaling& proto,
       WithDefault(proto.high_freq_factor(), 4, field + ".high_freq_factor");
   if (!high.ok()) return high.status();
   if (!(*high > *low)) {
-    return Invalid(field, absl::StrCat(".high_freq_factor=", *high, " must be > low_freq_factor=",
-                                       *low, " (0 means 4 and 1)"));
+    return Invalid(field, absl::StrCat(".high_freq_factor=", *high,
+                                       " must be > low_freq_factor=", *low, " (0 means 4 and 1)"));
   }
-  ATTN_RETURN_IF_ERROR(CheckNonNegative(proto.original_max_position(),
-                                        field + ".original_max_position", "8192"));
+  ATTN_RETURN_IF_ERROR(
+      CheckNonNegative(proto.original_max_position(), field + ".original_max_position", "8192"));
   llama3.factor = *factor;
   llama3.low_freq_factor = *low;
   llama3.high_freq_factor = *high;
@@ -100,8 +101,8 @@ absl::StatusOr<std::vector<double>> DecodeFactorList(
     const google::protobuf::RepeatedField<double>& values, int rotary_dim,
     const std::string& field) {
   if (values.size() != rotary_dim / 2) {
-    return Invalid(field, absl::StrCat(" has ", values.size(), " values, must have rotary_dim/2=",
-                                       rotary_dim / 2));
+    return Invalid(field, absl::StrCat(" has ", values.size(),
+                                       " values, must have rotary_dim/2=", rotary_dim / 2));
   }
   for (int i = 0; i < values.size(); ++i) {
     ATTN_RETURN_IF_ERROR(CheckPositive(values[i], absl::StrCat(field, "[", i, "]")));
@@ -121,7 +122,7 @@ absl::StatusOr<LongRopeScaling> DecodeLongRope(const v1::LongRopeScaling& proto,
   ATTN_RETURN_IF_ERROR(
       CheckOriginalMaxPosition(proto.original_max_position(), field + ".original_max_position"));
   absl::StatusOr<std::optional<double>> attention_factor =
-      Optional(proto.attention_factor(), field + ".attention_factor");
+      Optional(proto.attention_factor(), field + ".attention_factor", "derived");
   if (!attention_factor.ok()) return attention_factor.status();
   if (*attention_factor) {
     absl::StatusOr<std::optional<double>> factor = Optional(proto.factor(), field + ".factor");
@@ -235,17 +236,17 @@ absl::StatusOr<AlibiSpec> DecodeAlibi(const v1::AlibiEncoding& alibi, int64_t nu
   AlibiSpec spec;
   if (alibi.slopes_size() > 0) {
     if (alibi.slopes_size() != num_heads) {
-      return Invalid(field, absl::StrCat(".slopes has ", alibi.slopes_size(),
-                                         " values, must have one per query head (", num_heads,
-                                         ")"));
+      return Invalid(field,
+                     absl::StrCat(".slopes has ", alibi.slopes_size(),
+                                  " values, must have one per query head (", num_heads, ")"));
     }
     for (int h = 0; h < alibi.slopes_size(); ++h) {
       ATTN_RETURN_IF_ERROR(CheckNonNegative(static_cast<double>(alibi.slopes(h)),
                                             absl::StrCat(field, ".slopes[", h, "]"), "no bias"));
     }
     if (alibi.max_bias() != 0) {
-      return Invalid(field, absl::StrCat(".max_bias=", alibi.max_bias(),
-                                         " must be 0 when slopes are given"));
+      return Invalid(
+          field, absl::StrCat(".max_bias=", alibi.max_bias(), " must be 0 when slopes are given"));
     }
     spec.slopes.assign(alibi.slopes().begin(), alibi.slopes().end());
   } else {

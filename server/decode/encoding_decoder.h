@@ -6,8 +6,8 @@
 
 #include <cstdint>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "attnserve/v1/attention.pb.h"
 #include "kernels/api/encoding_spec.h"
 

@@ -5,8 +5,8 @@
 
 #include <cstdint>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace attnserve {
 

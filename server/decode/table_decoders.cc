@@ -53,10 +53,9 @@ absl::StatusOr<DecodedRotary> DecodeRotaryRequest(const v1::RotaryRequest& reque
     const char* names[] = {"batch", "seq", "", "head_dim"};
     for (int d : {0, 1, 3}) {
       if ((**key).shape[d] != (**query).shape[d]) {
-        return absl::InvalidArgumentError(absl::StrCat("key.shape[", d, "]=", (**key).shape[d],
-                                                       " must equal query.shape[", d,
-                                                       "]=", (**query).shape[d], " (", names[d],
-                                                       ")"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("key.shape[", d, "]=", (**key).shape[d], " must equal query.shape[", d,
+                         "]=", (**query).shape[d], " (", names[d], ")"));
       }
     }
   }
@@ -94,8 +93,8 @@ absl::StatusOr<DecodedRotaryTable> DecodeRotaryTableRequest(const v1::RotaryTabl
   if (!positions.ok()) return positions.status();
   const int64_t half = rotary->rotary_dim / 2;
   // cos and sin tensors of float32, plus the double inverse frequencies.
-  ATTN_RETURN_IF_ERROR(CheckResponseBytes(
-      static_cast<int64_t>(positions->size()) * half * 8 + half * 8, limits));
+  ATTN_RETURN_IF_ERROR(
+      CheckResponseBytes(static_cast<int64_t>(positions->size()) * half * 8 + half * 8, limits));
   decoded.rotary = std::move(*rotary);
   decoded.request_length = LengthOf(*positions);
   decoded.positions = std::move(*positions);
@@ -113,17 +112,16 @@ absl::StatusOr<DecodedAlibi> DecodeAlibiRequest(const v1::AlibiRequest& request,
   absl::StatusOr<double> max_bias = DecodeMaxBias(request.max_bias(), "max_bias");
   if (!max_bias.ok()) return max_bias.status();
   decoded.alibi.max_bias = *max_bias;
-  ATTN_RETURN_IF_ERROR(
-      CheckNonNegative(request.query_length(), "query_length", "no bias matrix"));
+  ATTN_RETURN_IF_ERROR(CheckNonNegative(request.query_length(), "query_length", "no bias matrix"));
   ATTN_RETURN_IF_ERROR(CheckNonNegative(request.key_length(), "key_length", "no bias matrix"));
   ATTN_RETURN_IF_ERROR(CheckNonNegative(request.training_length(), "training_length", "off"));
   decoded.alibi.training_length = request.training_length();
   decoded.query_length = request.query_length();
   decoded.key_length = request.key_length();
   const bool with_bias = decoded.query_length > 0 && decoded.key_length > 0;
-  std::optional<int64_t> bytes = with_bias
-      ? CheckedProduct({decoded.num_heads, decoded.query_length, decoded.key_length, 4})
-      : std::optional<int64_t>(0);
+  std::optional<int64_t> bytes =
+      with_bias ? CheckedProduct({decoded.num_heads, decoded.query_length, decoded.key_length, 4})
+                : std::optional<int64_t>(0);
   if (bytes) *bytes += decoded.num_heads * 4;
   ATTN_RETURN_IF_ERROR(CheckResponseBytes(bytes, limits));
   return decoded;

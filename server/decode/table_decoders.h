@@ -36,8 +36,8 @@ absl::StatusOr<DecodedRotaryTable> DecodeRotaryTableRequest(const v1::RotaryTabl
 
 struct DecodedAlibi {
   int64_t num_heads = 0;
-  AlibiSpec alibi;            // computed slopes (max_bias) with interpolation settings
-  int64_t query_length = 0;   // the bias matrix is returned when both lengths are > 0
+  AlibiSpec alibi;           // computed slopes (max_bias) with interpolation settings
+  int64_t query_length = 0;  // the bias matrix is returned when both lengths are > 0
   int64_t key_length = 0;
 };
 absl::StatusOr<DecodedAlibi> DecodeAlibiRequest(const v1::AlibiRequest& request,

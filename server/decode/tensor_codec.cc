@@ -17,9 +17,9 @@ absl::StatusOr<DataType> DecodeDataType(int proto_value, absl::string_view field
       const std::string name = v1::DataType_IsValid(proto_value)
                                    ? v1::DataType_Name(static_cast<v1::DataType>(proto_value))
                                    : absl::StrCat(proto_value);
-      return absl::InvalidArgumentError(absl::StrCat(
-          field, "=", name,
-          " must be one of DATA_TYPE_FLOAT32, DATA_TYPE_FLOAT16, DATA_TYPE_BFLOAT16"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, "=", name,
+                       " must be one of DATA_TYPE_FLOAT32, DATA_TYPE_FLOAT16, DATA_TYPE_BFLOAT16"));
     }
   }
 }
@@ -42,9 +42,9 @@ absl::StatusOr<TensorView> DecodeTensor(const v1::Tensor& tensor, absl::string_v
   if (!dtype.ok()) return dtype.status();
   const int rank = static_cast<int>(dim_names.size());
   if (tensor.shape_size() != rank) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".shape has ", tensor.shape_size(), " dims, must have ", rank, ": [",
-                     absl::StrJoin(dim_names, ", "), "]"));
+    return absl::InvalidArgumentError(absl::StrCat(field, ".shape has ", tensor.shape_size(),
+                                                   " dims, must have ", rank, ": [",
+                                                   absl::StrJoin(dim_names, ", "), "]"));
   }
   int64_t bytes = static_cast<int64_t>(SizeOf(*dtype));
   for (int d = 0; d < rank; ++d) {
@@ -59,12 +59,12 @@ absl::StatusOr<TensorView> DecodeTensor(const v1::Tensor& tensor, absl::string_v
     }
   }
   if (static_cast<int64_t>(tensor.data().size()) != bytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ".data has ", tensor.data().size(), " bytes, must have ", bytes, " (",
-                     bytes / static_cast<int64_t>(SizeOf(*dtype)), " elements of ",
-                     ToString(*dtype), ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ".data has ", tensor.data().size(), " bytes, must have ", bytes, " (",
+        bytes / static_cast<int64_t>(SizeOf(*dtype)), " elements of ", ToString(*dtype), ")"));
   }
-  return TensorView{*dtype, {tensor.shape().begin(), tensor.shape().end()},
+  return TensorView{*dtype,
+                    {tensor.shape().begin(), tensor.shape().end()},
                     reinterpret_cast<const std::byte*>(tensor.data().data())};
 }
 

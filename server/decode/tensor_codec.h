@@ -8,8 +8,8 @@
 #include <initializer_list>
 #include <vector>
 
-#include "absl/strings/string_view.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "attnserve/v1/attention.pb.h"
 #include "kernels/api/data_type.h"
 #include "kernels/api/tensor_view.h"

@@ -7,9 +7,8 @@ namespace attnserve {
 namespace {
 
 std::string KnownNames(const std::vector<BackendDescription>& descriptions) {
-  return absl::StrJoin(descriptions, ", ", [](std::string* out, const BackendDescription& d) {
-    out->append(d.name);
-  });
+  return absl::StrJoin(descriptions, ", ",
+                       [](std::string* out, const BackendDescription& d) { out->append(d.name); });
 }
 
 }  // namespace
@@ -23,9 +22,8 @@ absl::StatusOr<BackendRegistry> BackendRegistry::Create(
   registry.backends_ = std::move(backends);
   registry.default_name_ = std::string(default_backend);
   if (!registry.Select(default_backend).ok()) {
-    return absl::InvalidArgumentError(absl::StrCat("--backend=", default_backend,
-                                                   " is not one of: ",
-                                                   KnownNames(registry.descriptions_)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--backend=", default_backend, " is not one of: ", KnownNames(registry.descriptions_)));
   }
   return registry;
 }

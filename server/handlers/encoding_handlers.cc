@@ -20,7 +20,8 @@ namespace {
 void RotateTensor(const TensorView& input, const RotaryFrequencies& frequencies,
                   const std::vector<int64_t>& positions, v1::Tensor& output) {
   std::vector<float> values = ToFloatVector(input);
-  ApplyRotaryInPlace<float>(values, {input.shape[0], input.shape[1], input.shape[2], input.shape[3]},
+  ApplyRotaryInPlace<float>(values,
+                            {input.shape[0], input.shape[1], input.shape[2], input.shape[3]},
                             frequencies, {{}, positions});
   StoreFloats(values, AllocateTensor(output, input.dtype, input.shape));
 }
@@ -61,8 +62,10 @@ absl::Status RequestHandlers::GetRotaryTable(const v1::RotaryTableRequest& reque
   for (int64_t r = 0; r < rows; ++r) {
     ComputeRotaryRow(frequencies, decoded->positions[r], cos_row.data(), sin_row.data());
     for (int64_t i = 0; i < half; ++i) {
-      StoreElement(DataType::kFloat32, cos_table.data, r * half + i, static_cast<float>(cos_row[i]));
-      StoreElement(DataType::kFloat32, sin_table.data, r * half + i, static_cast<float>(sin_row[i]));
+      StoreElement(DataType::kFloat32, cos_table.data, r * half + i,
+                   static_cast<float>(cos_row[i]));
+      StoreElement(DataType::kFloat32, sin_table.data, r * half + i,
+                   static_cast<float>(sin_row[i]));
     }
   }
   return absl::OkStatus();
@@ -79,8 +82,8 @@ absl::Status RequestHandlers::GetAlibiSlopes(const v1::AlibiRequest& request,
 
   const int64_t queries = decoded->query_length;
   const int64_t keys = decoded->key_length;
-  const MutableTensorView bias =
-      AllocateTensor(*response.mutable_bias(), DataType::kFloat32, {decoded->num_heads, queries, keys});
+  const MutableTensorView bias = AllocateTensor(*response.mutable_bias(), DataType::kFloat32,
+                                                {decoded->num_heads, queries, keys});
   int64_t n = 0;
   for (int64_t h = 0; h < decoded->num_heads; ++h) {
     for (int64_t i = 0; i < queries; ++i) {
@@ -105,7 +108,8 @@ absl::Status RequestHandlers::GetSinusoidalTable(const v1::SinusoidalRequest& re
   for (int64_t r = 0; r < rows; ++r) {
     SinusoidalRow(decoded->dim, decoded->theta, decoded->positions[r], row.data());
     for (int c = 0; c < decoded->dim; ++c) {
-      StoreElement(DataType::kFloat32, table.data, r * decoded->dim + c, static_cast<float>(row[c]));
+      StoreElement(DataType::kFloat32, table.data, r * decoded->dim + c,
+                   static_cast<float>(row[c]));
     }
   }
   return absl::OkStatus();

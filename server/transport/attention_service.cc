@@ -52,22 +52,20 @@ grpc::ServerUnaryReactor* AttentionService::ApplyRotary(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AttentionService::GetRotaryTable(grpc::CallbackServerContext* context,
                                                            const v1::RotaryTableRequest* request,
                                                            v1::RotaryTable* response) {
-  return Offload(context, [this, request, response] {
-    return handlers_.GetRotaryTable(*request, *response);
-  });
+  return Offload(
+      context, [this, request, response] { return handlers_.GetRotaryTable(*request, *response); });
 }
 
 grpc::ServerUnaryReactor* AttentionService::GetAlibiSlopes(grpc::CallbackServerContext* context,
                                                            const v1::AlibiRequest* request,
                                                            v1::AlibiResponse* response) {
-  return Offload(context, [this, request, response] {
-    return handlers_.GetAlibiSlopes(*request, *response);
-  });
+  return Offload(
+      context, [this, request, response] { return handlers_.GetAlibiSlopes(*request, *response); });
 }
 
-grpc::ServerUnaryReactor* AttentionService::GetSinusoidalTable(
-    grpc::CallbackServerContext* context, const v1::SinusoidalRequest* request,
-    v1::SinusoidalResponse* response) {
+grpc::ServerUnaryReactor* AttentionService::GetSinusoidalTable(grpc::CallbackServerContext* context,
+                                                               const v1::SinusoidalRequest* request,
+                                                               v1::SinusoidalResponse* response) {
   return Offload(context, [this, request, response] {
     return handlers_.GetSinusoidalTable(*request, *response);
   });

@@ -30,9 +30,9 @@ struct YarnScaling {
   int64_t original_max_position = 1;
   double beta_fast = 32;
   double beta_slow = 1;
-  std::optional<double> mscale;
-  std::optional<double> mscale_all_dim;
-  std::optional<double> attention_factor;
+  std::optional<double> mscale = std::nullopt;
+  std::optional<double> mscale_all_dim = std::nullopt;
+  std::optional<double> attention_factor = std::nullopt;
   bool truncate = true;
 };
 
@@ -47,8 +47,8 @@ struct LongRopeScaling {
   std::vector<double> short_factor;  // rotary_dim / 2 values
   std::vector<double> long_factor;   // rotary_dim / 2 values
   int64_t original_max_position = 1;
-  std::optional<double> factor;
-  std::optional<double> attention_factor;
+  std::optional<double> factor = std::nullopt;
+  std::optional<double> attention_factor = std::nullopt;
 };
 
 // std::monostate is the unscaled ("default") encoding.

@@ -1,0 +1,179 @@
+// The cpu backend against the float64 reference on random data: every encoding variant of
+// docs/encodings.md, every mask option, every dtype, at large position offsets.
+#include "kernels/cpu/cpu_backend.h"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "kernels/reference/reference_attention.h"
+#include "tests/support/error_metrics.h"
+#include "tests/support/random_problem.h"
+
+namespace attnserve {
+namespace {
+
+using testing::BackendResult;
+using testing::RelativeL2Error;
+
+struct EncodingVariant {
+  std::string name;
+  std::optional<RotarySpec> rotary;
+  std::optional<AlibiSpec> alibi;
+};
+
+// Head dim 16, 4 query heads: one variant per scaling and layout, ALiBi alone, hybrid.
+std::vector<EncodingVariant> EncodingVariants() {
+  const auto rope = [](RotaryScaling scaling, double theta = 10000, int rotary_dim = 16,
+                       bool interleaved = false) {
+    return RotarySpec{theta, rotary_dim, interleaved, std::move(scaling)};
+  };
+  YarnScaling yarn_deepseek{40, 4096};
+  yarn_deepseek.mscale = 0.707;
+  yarn_deepseek.mscale_all_dim = 0.707;
+  YarnScaling yarn_gptoss{32, 4096};
+  yarn_gptoss.truncate = false;
+  const LongRopeScaling longrope{std::vector<double>{1, 1.1, 1.25, 1.5, 2, 3, 5, 8},
+                                 std::vector<double>{1, 2, 3, 4, 6, 8, 16, 24}, 4096, 32};
+  return {
+      {"none", std::nullopt, std::nullopt},
+      {"default", rope(std::monostate{}), std::nullopt},
+      {"default_interleaved", rope(std::monostate{}, 500000, 16, true), std::nullopt},
+      {"partial_rotary", rope(std::monostate{}, 10000, 8), std::nullopt},
+      {"linear", rope(LinearScaling{4}), std::nullopt},
+      {"ntk", rope(NtkScaling{4}), std::nullopt},
+      {"dynamic_ntk", rope(DynamicNtkScaling{2, 4096}), std::nullopt},
+      {"yarn", rope(YarnScaling{4, 4096}), std::nullopt},
+      {"yarn_deepseek", rope(yarn_deepseek), std::nullopt},
+      {"yarn_gptoss", rope(yarn_gptoss, 150000, 16, true), std::nullopt},
+      {"llama3", rope(Llama3Scaling{}, 500000), std::nullopt},
+      {"longrope", rope(longrope), std::nullopt},
+      {"alibi", std::nullopt, AlibiSpec{}},
+      {"alibi_explicit_interpolated", std::nullopt, AlibiSpec{{0.5, 0.25, 0.7, 0.0}, 8, 1024}},
+      {"hybrid_yarn_alibi", rope(YarnScaling{8, 2048}, 10000, 16, true), AlibiSpec{{}, 4, 0}},
+  };
+}
+
+struct MaskOption {
+  std::string name;
+  bool causal;
+  int64_t window;
+  std::vector<int64_t> position_offsets;  // batch 2
+  std::vector<int64_t> kv_lengths;
+};
+
+std::vector<MaskOption> MaskOptions() {
+  return {
+      {"full", false, 0, {}, {}},
+      {"causal", true, 0, {}, {}},
+      {"causal_window_offsets", true, 5, {40000, 3}, {}},
+      {"noncausal_window_lengths", false, 7, {70000, 12345}, {13, 4}},
+      {"causal_lengths_offsets", true, 0, {65536, 0}, {20, 9}},
+  };
+}
+
+AttentionProblem ProblemFor(const EncodingVariant& encoding, const MaskOption& mask) {
+  AttentionProblem problem;
+  problem.shape = {/*batch=*/2,     /*q_len=*/6,      /*kv_len=*/21,
+                   /*heads=*/4,     /*kv_heads=*/2,
+                   /*head_dim=*/16, /*v_head_dim=*/12};
+  problem.rotary = encoding.rotary;
+  problem.alibi = encoding.alibi;
+  problem.causal = mask.causal;
+  problem.window = mask.window;
+  problem.position_offsets = mask.position_offsets;
+  problem.kv_lengths = mask.kv_lengths;
+  return problem;
+}
+
+void ExpectMatchesReference(const AttentionProblem& problem, DataType output_dtype,
+                            double tolerance) {
+  const ReferenceAttentionResult expected =
+      ComputeReferenceAttention(problem, /*with_probabilities=*/true);
+  absl::StatusOr<BackendResult> actual =
+      testing::RunBackend(CpuBackend(), problem, output_dtype, /*with_probabilities=*/true);
+  ASSERT_TRUE(actual.ok()) << actual.status();
+  EXPECT_LT(RelativeL2Error(actual->output, expected.output), tolerance);
+  EXPECT_LT(RelativeL2Error(actual->lse, expected.lse), testing::kFloat32Tolerance);
+  EXPECT_LT(RelativeL2Error(actual->probabilities, expected.probabilities),
+            testing::kFloat32Tolerance);
+}
+
+class CpuBackendVariants
+    : public ::testing::TestWithParam<std::tuple<EncodingVariant, MaskOption>> {};
+
+TEST_P(CpuBackendVariants, Float32MatchesReference) {
+  const auto& [encoding, mask] = GetParam();
+  auto owned = testing::MakeRandomProblem(ProblemFor(encoding, mask), DataType::kFloat32, 7);
+  ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+}
+
+TEST_P(CpuBackendVariants, HalfInputsMatchReferenceInEveryOutputDtype) {
+  const auto& [encoding, mask] = GetParam();
+  for (DataType input : {DataType::kFloat16, DataType::kBFloat16}) {
+    auto owned = testing::MakeRandomProblem(ProblemFor(encoding, mask), input, 11);
+    // The reference sees the same rounded inputs, so only the output rounding differs.
+    ExpectMatchesReference(owned->problem, input, testing::kHalfTolerance);
+    ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllVariants, CpuBackendVariants,
+                         ::testing::Combine(::testing::ValuesIn(EncodingVariants()),
+                                            ::testing::ValuesIn(MaskOptions())),
+                         [](const auto& info) {
+                           return std::get<0>(info.param).name + "_" + std::get<1>(info.param).name;
+                         });
+
+TEST(CpuBackend, LongContextAlibiKeepsPrecisionWhenEveryVisibleKeyIsFar) {
+  // Query rows at the end of a long sequence whose valid keys end far before them: every
+  // visible logit carries an ALiBi bias near -slope * 3000, where fp32 has ~2e-4 spacing.
+  AttentionProblem problem;
+  problem.shape = {1, 2, 3200, 2, 1, 8, 8};
+  problem.alibi = AlibiSpec{{1.0, 0.5}};
+  problem.causal = true;
+  problem.kv_lengths = {150};
+  problem.position_offsets = {100000};
+  auto owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 3);
+  ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+}
+
+TEST(CpuBackend, GroupedQueryHeadsReadTheirOwnKvHead) {
+  AttentionProblem problem;
+  problem.shape = {1, 3, 9, 8, 2, 16, 16};
+  problem.causal = true;
+  auto owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 5);
+  ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+  // Multi-query (one kv head) too.
+  problem.shape.kv_heads = 1;
+  owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 6);
+  ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+}
+
+TEST(CpuBackend, RowsWithoutVisibleKeysGiveZerosAndMinusInfinityLse) {
+  AttentionProblem problem;
+  problem.shape = {2, 4, 8, 2, 2, 8, 8};
+  problem.causal = true;
+  problem.kv_lengths = {0, 8};
+  auto owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 9);
+  absl::StatusOr<BackendResult> result =
+      testing::RunBackend(CpuBackend(), owned->problem, DataType::kFloat32, true);
+  ASSERT_TRUE(result.ok());
+  const size_t batch_rows = 4 * 2;  // q_len * heads of batch element 0
+  for (size_t n = 0; n < batch_rows * 8; ++n) EXPECT_EQ(result->output[n], 0.0);
+  for (size_t n = 0; n < batch_rows; ++n) EXPECT_EQ(result->lse[n], -INFINITY);
+  for (size_t n = batch_rows; n < result->lse.size(); ++n)
+    EXPECT_TRUE(std::isfinite(result->lse[n]));
+}
+
+TEST(CpuBackend, MoreQueriesThanKeysLeavesEarlyCausalRowsEmpty) {
+  AttentionProblem problem;
+  problem.shape = {1, 6, 4, 1, 1, 8, 8};
+  problem.causal = true;
+  auto owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 10);
+  ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+}
+
+}  // namespace
+}  // namespace attnserve

@@ -19,9 +19,13 @@
 #include "gtest/gtest.h"
 #include "kernels/api/encoding_spec.h"
 #include "kernels/encoding/rotary_frequencies.h"
+#include "tests/support/worked_specs.h"
 
 namespace attnserve {
 namespace {
+
+using testing::Spec;
+using testing::Yarn;
 
 constexpr int kHeadDim = 8;
 using HeadVector = std::array<double, kHeadDim>;
@@ -29,24 +33,6 @@ using HeadVector = std::array<double, kHeadDim>;
 // rope_input.q and rope_input.k of section 6.
 constexpr HeadVector kInputQuery = {0.5, -1.25, 2, 0.75, -1.5, 1, -0.25, 1.75};
 constexpr HeadVector kInputKey = {1, 0.5, -0.75, -2, 0.25, 1.5, -1, 0.125};
-
-RotarySpec Spec(RotaryScaling scaling, double theta = 10000, int rotary_dim = kHeadDim,
-                bool interleaved = false) {
-  return {theta, rotary_dim, interleaved, std::move(scaling)};
-}
-
-// YaRN with the fields a worked spec lists; the others keep their defaults.
-YarnScaling Yarn(double factor, int64_t original_max_position,
-                 std::optional<double> mscale = std::nullopt,
-                 std::optional<double> mscale_all_dim = std::nullopt, bool truncate = true) {
-  YarnScaling yarn;
-  yarn.factor = factor;
-  yarn.original_max_position = original_max_position;
-  yarn.mscale = mscale;
-  yarn.mscale_all_dim = mscale_all_dim;
-  yarn.truncate = truncate;
-  return yarn;
-}
 
 // One '# name:' spec of section 6 with its four rotated vectors.
 struct WorkedEncoding {

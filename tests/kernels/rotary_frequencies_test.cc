@@ -11,32 +11,19 @@
 
 #include "gtest/gtest.h"
 #include "kernels/api/encoding_spec.h"
+#include "tests/support/worked_specs.h"
 
 namespace attnserve {
 namespace {
+
+using testing::Spec;
+using testing::Yarn;
 
 constexpr double kRelativeTolerance = 1e-12;
 constexpr int kHeadDim = 8;
 // Request length of the worked `@5` vectors (positions = [5]); the scalings that ignore the
 // length are evaluated at it too.
 constexpr int64_t kShortLength = 6;
-
-RotarySpec Spec(RotaryScaling scaling, double theta = 10000, int rotary_dim = kHeadDim) {
-  return {theta, rotary_dim, /*interleaved=*/false, std::move(scaling)};
-}
-
-// YaRN with the fields a worked spec lists; the others keep their defaults.
-YarnScaling Yarn(double factor, int64_t original_max_position,
-                 std::optional<double> mscale = std::nullopt,
-                 std::optional<double> mscale_all_dim = std::nullopt, bool truncate = true) {
-  YarnScaling yarn;
-  yarn.factor = factor;
-  yarn.original_max_position = original_max_position;
-  yarn.mscale = mscale;
-  yarn.mscale_all_dim = mscale_all_dim;
-  yarn.truncate = truncate;
-  return yarn;
-}
 
 YarnScaling YarnLlama() { return Yarn(4, 4096); }
 

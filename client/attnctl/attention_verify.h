@@ -1,0 +1,40 @@
+// attnctl attention --verify: decodes the request exactly as the server does, runs the float64
+// reference on it and compares the server's tensors by relative L2 error. Tolerances are the
+// service's accuracy contract: 1e-5 for float32 results (and lse, probabilities, always float32),
+// 1e-2 for float16/bfloat16 outputs. Pure functions.
+#ifndef ATTNSERVE_CLIENT_ATTNCTL_ATTENTION_VERIFY_H_
+#define ATTNSERVE_CLIENT_ATTNCTL_ATTENTION_VERIFY_H_
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "attnserve/v1/attention.pb.h"
+
+namespace attnserve::attnctl {
+
+inline constexpr double kFloat32Tolerance = 1e-5;
+inline constexpr double kHalfTolerance = 1e-2;
+
+struct Comparison {
+  std::string tensor;  // "output", "lse" or "probabilities"
+  double error = 0;    // relative L2 error against the reference
+  double tolerance = 0;
+
+  bool passed() const { return error <= tolerance; }  // false for NaN
+};
+
+// ||actual - expected||_2 / ||expected||_2. Where expected is -inf (lse of a row with no visible
+// key) actual must be -inf too, else the error is +inf; such entries are then skipped. A size
+// mismatch or a non-finite actual value is +inf.
+double RelativeL2Error(std::span<const double> actual, std::span<const double> expected);
+
+// One comparison per tensor the response carries (output; lse and probabilities when asked
+// for). Fails when the request does not decode locally or a response tensor is malformed.
+absl::StatusOr<std::vector<Comparison>> VerifyAttention(const v1::AttentionRequest& request,
+                                                        const v1::AttentionResponse& response);
+
+}  // namespace attnserve::attnctl
+
+#endif  // ATTNSERVE_CLIENT_ATTNCTL_ATTENTION_VERIFY_H_

@@ -1,6 +1,9 @@
 // Each RPC of AttentionService, the health service and the server's flags, against a real
 // server process on 127.0.0.1.
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "client/cpp/tensors.h"
 #include "gmock/gmock.h"
@@ -215,31 +218,58 @@ TEST(ServerFlags, LimitsFromFlagsAreEnforcedAndReported) {
   absl::StatusOr<std::unique_ptr<testing::ServerProcess>> server = testing::ServerProcess::Start(
       {"--max_probability_elements=100", "--max_message_bytes=65536", "--threads=3"});
   ASSERT_TRUE(server.ok()) << server.status();
-  AttnClient client({(*server)->target()});
-  absl::StatusOr<v1::ServerInfo> info = client.GetServerInfo();
-  ASSERT_TRUE(info.ok());
-  EXPECT_EQ(info->limits().max_probability_elements(), 100);
-  EXPECT_EQ(info->limits().max_message_bytes(), 65536);
-  EXPECT_EQ(info->limits().compute_threads(), 3);
+  {  // Clients go away before the stop: open channels slow gRPC's drain down.
+    AttnClient client({(*server)->target()});
+    absl::StatusOr<v1::ServerInfo> info = client.GetServerInfo();
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->limits().max_probability_elements(), 100);
+    EXPECT_EQ(info->limits().max_message_bytes(), 65536);
+    EXPECT_EQ(info->limits().compute_threads(), 3);
 
-  v1::AttentionRequest request = testing::ValidAttentionRequest();
-  request.set_return_probabilities(true);  // needs 120 elements
-  absl::StatusOr<v1::AttentionResponse> response = client.ComputeAttention(request);
-  EXPECT_EQ(response.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(response.status().message(),
-            "return_probabilities needs batch*heads*q_len*kv_len=24*5 elements, over "
-            "max_probability_elements=100");
+    v1::AttentionRequest request = testing::ValidAttentionRequest();
+    request.set_return_probabilities(true);  // needs 120 elements
+    absl::StatusOr<v1::AttentionResponse> response = client.ComputeAttention(request);
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(response.status().message(),
+              "return_probabilities needs batch*heads*q_len*kv_len=24*5 elements, over "
+              "max_probability_elements=100");
 
-  // A request over --max_message_bytes is refused by gRPC itself, also RESOURCE_EXHAUSTED.
-  v1::AttentionRequest large = testing::ValidAttentionRequest();
-  *large.mutable_query() = testing::RandomTensor({2, 300, 4, 8}, 7);
-  response = client.ComputeAttention(large);
-  EXPECT_EQ(response.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_TRUE(client.GetServerInfo().ok());
-
+    // A request over --max_message_bytes is refused by gRPC itself, also RESOURCE_EXHAUSTED.
+    v1::AttentionRequest large = testing::ValidAttentionRequest();
+    *large.mutable_query() = testing::RandomTensor({2, 300, 4, 8}, 7);
+    response = client.ComputeAttention(large);
+    EXPECT_EQ(response.status().code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_TRUE(client.GetServerInfo().ok());
+  }
   absl::StatusOr<int> exit_code = (*server)->Stop();
   ASSERT_TRUE(exit_code.ok());
   EXPECT_EQ(*exit_code, 0);
+}
+
+TEST(Concurrency, ASlowRequestDoesNotHoldUpOthers) {
+  absl::StatusOr<std::unique_ptr<testing::ServerProcess>> server =
+      testing::ServerProcess::Start({"--threads=2"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  // About two seconds of float64 reference work, on one of the two compute threads.
+  v1::AttentionRequest slow;
+  *slow.mutable_query() = testing::RandomTensor({1, 256, 8, 64}, 1);
+  *slow.mutable_key() = testing::RandomTensor({1, 4096, 8, 64}, 2);
+  *slow.mutable_value() = testing::RandomTensor({1, 4096, 8, 64}, 3);
+  slow.set_backend("reference");
+  std::atomic<bool> slow_done = false;
+  std::thread slow_call([&] {
+    EXPECT_TRUE(AttnClient({(*server)->target()}).ComputeAttention(slow).ok());
+    slow_done = true;
+  });
+  {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the slow call start
+    AttnClient client({(*server)->target()});
+    EXPECT_TRUE(client.ComputeAttention(testing::ValidAttentionRequest()).ok());
+    EXPECT_TRUE(client.GetRotaryTable(testing::ValidRotaryTableRequest()).ok());
+    EXPECT_FALSE(slow_done) << "the slow request finished first; make it slower";
+  }
+  slow_call.join();
+  EXPECT_EQ((*server)->Stop().value_or(-1), 0);
 }
 
 TEST(ServerFlags, ReferenceCanBeTheDefaultBackend) {

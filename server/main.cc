@@ -15,6 +15,9 @@
 
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50051, "Port to listen on; 0 picks a free port.");
+ABSL_FLAG(int, metrics_port, 9464,
+          "Port of the Prometheus /metrics endpoint (on --host); 0 disables it, -1 picks a free "
+          "port. When enabled, the second stdout line is \"metrics on HOST:PORT\".");
 ABSL_FLAG(int, threads, 0, "Compute threads running requests; 0 means one per CPU core.");
 ABSL_FLAG(int64_t, max_message_bytes, int64_t{256} << 20,
           "Largest request and response message, in bytes.");
@@ -54,6 +57,7 @@ int main(int argc, char** argv) {
   attnserve::ServerConfig config;
   config.host = absl::GetFlag(FLAGS_host);
   config.port = absl::GetFlag(FLAGS_port);
+  config.metrics_port = absl::GetFlag(FLAGS_metrics_port);
   const int threads = absl::GetFlag(FLAGS_threads);
   config.compute_threads =
       threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
@@ -61,12 +65,16 @@ int main(int argc, char** argv) {
   config.limits.max_probability_elements = absl::GetFlag(FLAGS_max_probability_elements);
   config.default_backend = absl::GetFlag(FLAGS_backend);
 
-  absl::StatusOr<std::unique_ptr<attnserve::Server>> server = attnserve::Server::Start(config);
+  absl::StatusOr<std::unique_ptr<attnserve::Server>> server =
+      attnserve::Server::Start(config, std::make_shared<prometheus::Registry>());
   if (!server.ok()) {
     attnserve::LogError(absl::StrCat("cannot start: ", server.status().message()));
     return 1;
   }
   std::cout << "listening on " << config.host << ":" << (*server)->port() << std::endl;
+  if ((*server)->metrics_port() != 0) {
+    std::cout << "metrics on " << config.host << ":" << (*server)->metrics_port() << std::endl;
+  }
   attnserve::LogInfo(absl::StrCat("serving with ", config.compute_threads,
                                   " compute threads, default backend ", config.default_backend));
 

@@ -3,12 +3,17 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/reference/reference_attention.h"
+#include "server/engine/self_check.h"
+#include "server/logging.h"
+#include "server/metrics/metrics_interceptor.h"
 
 #ifndef ATTNSERVE_VERSION
 #error "ATTNSERVE_VERSION must be defined by the build"
@@ -23,6 +28,10 @@ absl::Status ValidateConfig(const ServerConfig& config) {
   if (config.port < 0 || config.port > 65535) {
     return absl::InvalidArgumentError(
         absl::StrCat("--port=", config.port, " must be in [0, 65535]"));
+  }
+  if (config.metrics_port < -1 || config.metrics_port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--metrics_port=", config.metrics_port,
+                                                   " must be in [-1, 65535] (0 off, -1 any free)"));
   }
   if (config.compute_threads < 1) {
     return absl::InvalidArgumentError(
@@ -46,25 +55,62 @@ std::string HostPort(const std::string& host, int port) {
   return ipv6 ? absl::StrCat("[", host, "]:", port) : absl::StrCat(host, ":", port);
 }
 
+std::string BackendNames(const BackendRegistry& backends) {
+  return absl::StrJoin(backends.descriptions(), ",",
+                       [](std::string* out, const BackendDescription& d) { out->append(d.name); });
+}
+
+std::vector<std::string> MethodsOf(const std::string& service_name) {
+  std::vector<std::string> methods;
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service_name);
+  for (int m = 0; service != nullptr && m < service->method_count(); ++m) {
+    methods.push_back(service->method(m)->name());
+  }
+  return methods;
+}
+
 }  // namespace
 
-Server::Server(int compute_threads, BackendRegistry backends, RequestLimits limits)
-    : executor_(compute_threads),
+Server::Server(const ServerConfig& config, BackendRegistry backends,
+               std::shared_ptr<prometheus::Registry> registry)
+    : registry_(std::move(registry)),
+      process_collector_(std::make_shared<ProcessCollector>()),
+      grpc_metrics_(*registry_),
+      service_metrics_(*registry_, ATTNSERVE_VERSION, BackendNames(backends),
+                       config.compute_threads),
+      executor_(config.compute_threads),
       backends_(std::move(backends)),
-      handlers_(backends_, limits, {ATTNSERVE_VERSION, compute_threads}),
-      service_(handlers_, executor_) {}
+      handlers_(backends_, config.limits, {ATTNSERVE_VERSION, config.compute_threads},
+                service_metrics_),
+      service_(handlers_, executor_, service_metrics_) {
+  grpc_metrics_.Initialize(kServiceName, MethodsOf(kServiceName));
+}
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config) {
+absl::Status Server::StartMetricsEndpoint(const ServerConfig& config) {
+  if (config.metrics_port == 0) return absl::OkStatus();
+  absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint = MetricsEndpoint::Start(
+      config.host, std::max(config.metrics_port, 0), {registry_, process_collector_});
+  if (!endpoint.ok()) return endpoint.status();
+  metrics_endpoint_ = std::move(*endpoint);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    const ServerConfig& config, std::shared_ptr<prometheus::Registry> registry) {
   if (absl::Status status = ValidateConfig(config); !status.ok()) return status;
   std::vector<std::unique_ptr<Backend>> backends;
   backends.push_back(std::make_unique<CpuBackend>());
   backends.push_back(std::make_unique<ReferenceBackend>());
-  absl::StatusOr<BackendRegistry> registry =
+  absl::StatusOr<BackendRegistry> registered =
       BackendRegistry::Create(std::move(backends), config.default_backend);
-  if (!registry.ok()) return registry.status();
+  if (!registered.ok()) return registered.status();
 
-  std::unique_ptr<Server> server(
-      new Server(config.compute_threads, std::move(*registry), config.limits));
+  std::unique_ptr<Server> server(new Server(config, std::move(*registered), std::move(registry)));
+  server->self_check_ = CheckBackendsCompute(server->backends_);
+  if (!server->self_check_.ok()) LogError(server->self_check_.message());
+  if (absl::Status status = server->StartMetricsEndpoint(config); !status.ok()) return status;
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -73,11 +119,18 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerConfig& config
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(config.limits.max_message_bytes));
   builder.RegisterService(&server->service_);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(server->grpc_metrics_));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
   }
-  server->grpc_server_->GetHealthCheckService()->SetServingStatus(kServiceName, true);
+  // The default health service starts out SERVING for ""; it may only say so once the
+  // backends proved they compute.
+  grpc::HealthCheckServiceInterface* health = server->grpc_server_->GetHealthCheckService();
+  health->SetServingStatus(kServiceName, server->self_check_.ok());
+  health->SetServingStatus(server->self_check_.ok());  // every service, "" included
   return server;
 }
 
@@ -87,6 +140,7 @@ void Server::Shutdown(absl::Duration grace) {
   grpc_server_->GetHealthCheckService()->Shutdown();  // every service NOT_SERVING, for good
   grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   grpc_server_->Wait();
+  metrics_endpoint_.reset();  // after the drain, so the last calls can still be scraped
 }
 
 Server::~Server() { Shutdown(absl::ZeroDuration()); }

@@ -1,6 +1,6 @@
-// An attnserve server: executor, backends, handlers and the gRPC server with health and
-// reflection, assembled from one ServerConfig and owned together for the process's lifetime.
-// Start and Shutdown are called from the main thread.
+// An attnserve server: executor, backends, handlers, metrics and the gRPC server with health
+// and reflection, assembled from one ServerConfig and owned together for the process's
+// lifetime. Start and Shutdown are called from the main thread.
 #ifndef ATTNSERVE_SERVER_SERVER_H_
 #define ATTNSERVE_SERVER_SERVER_H_
 
@@ -10,10 +10,15 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "grpcpp/server.h"
+#include "prometheus/registry.h"
 #include "server/decode/request_limits.h"
 #include "server/engine/backend_registry.h"
 #include "server/engine/executor.h"
 #include "server/handlers/request_handlers.h"
+#include "server/metrics/grpc_server_metrics.h"
+#include "server/metrics/metrics_endpoint.h"
+#include "server/metrics/process_collector.h"
+#include "server/metrics/service_metrics.h"
 #include "server/transport/attention_service.h"
 
 namespace attnserve {
@@ -21,6 +26,8 @@ namespace attnserve {
 struct ServerConfig {
   std::string host = "0.0.0.0";
   int port = 50051;  // 0 picks a free port
+  // /metrics over HTTP on host:metrics_port; 0 disables it, -1 picks a free port.
+  int metrics_port = 9464;
   int compute_threads = 1;
   RequestLimits limits;
   std::string default_backend = "cpu";
@@ -28,27 +35,42 @@ struct ServerConfig {
 
 class Server {
  public:
-  // Binds and starts serving; fails with a message when the config is unusable or the address
-  // cannot be bound.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(const ServerConfig& config);
+  // Binds and starts serving, recording metrics in `registry` (shared with the /metrics
+  // endpoint, and with tests that inspect it). Fails with a message when the config is
+  // unusable or an address cannot be bound. Health says SERVING only if every backend passed
+  // its self-check; otherwise the server runs NOT_SERVING and `self_check()` says why.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      const ServerConfig& config, std::shared_ptr<prometheus::Registry> registry);
 
   ~Server();
 
   int port() const { return port_; }
+  // 0 when /metrics is disabled.
+  int metrics_port() const { return metrics_endpoint_ ? metrics_endpoint_->port() : 0; }
+  const absl::Status& self_check() const { return self_check_; }
 
   // Health goes NOT_SERVING, new calls are refused, in-flight calls get until `grace` to
   // finish (then they are cancelled). Idempotent.
   void Shutdown(absl::Duration grace);
 
  private:
-  Server(int compute_threads, BackendRegistry backends, RequestLimits limits);
+  Server(const ServerConfig& config, BackendRegistry backends,
+         std::shared_ptr<prometheus::Registry> registry);
+  absl::Status StartMetricsEndpoint(const ServerConfig& config);
 
-  // Destruction runs bottom-up: the gRPC server stops before what its calls use goes away.
+  // Destruction runs bottom-up: the gRPC server stops before what its calls use goes away,
+  // and the /metrics endpoint before the metrics it reads.
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<ProcessCollector> process_collector_;
+  GrpcServerMetrics grpc_metrics_;
+  ServiceMetrics service_metrics_;
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint_;
   Executor executor_;
   BackendRegistry backends_;
   RequestHandlers handlers_;
   AttentionService service_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  absl::Status self_check_;
   int port_ = 0;
   bool shut_down_ = false;
 };

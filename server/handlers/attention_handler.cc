@@ -1,4 +1,6 @@
 // ComputeAttention and GetServerInfo: the RPCs that go through the backends.
+#include <chrono>
+
 #include "absl/strings/str_cat.h"
 #include "server/decode/attention_decoder.h"
 #include "server/decode/tensor_codec.h"
@@ -28,10 +30,16 @@ absl::Status RequestHandlers::ComputeAttention(const v1::AttentionRequest& reque
                        {s.batch, s.heads, s.q_len, s.kv_len})
             .data);
   }
+  const auto started = std::chrono::steady_clock::now();
   if (absl::Status status = (*backend)->Run(decoded->problem, outputs); !status.ok()) {
     return status;
   }
-  response.set_backend(decoded->backend.empty() ? backends_.default_name() : decoded->backend);
+  const std::string& backend_name =
+      decoded->backend.empty() ? backends_.default_name() : decoded->backend;
+  metrics_.RecordAttention(
+      backend_name, decoded->problem,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  response.set_backend(backend_name);
   response.set_request_id(request.request_id());
   return absl::OkStatus();
 }

@@ -10,6 +10,7 @@
 #include "attnserve/v1/attention.pb.h"
 #include "server/decode/request_limits.h"
 #include "server/engine/backend_registry.h"
+#include "server/metrics/service_metrics.h"
 
 namespace attnserve {
 
@@ -20,8 +21,9 @@ struct ServerIdentity {
 
 class RequestHandlers {
  public:
-  RequestHandlers(const BackendRegistry& backends, RequestLimits limits, ServerIdentity identity)
-      : backends_(backends), limits_(limits), identity_(std::move(identity)) {}
+  RequestHandlers(const BackendRegistry& backends, RequestLimits limits, ServerIdentity identity,
+                  ServiceMetrics& metrics)
+      : backends_(backends), limits_(limits), identity_(std::move(identity)), metrics_(metrics) {}
 
   absl::Status ComputeAttention(const v1::AttentionRequest& request,
                                 v1::AttentionResponse& response) const;
@@ -37,6 +39,7 @@ class RequestHandlers {
   const BackendRegistry& backends_;
   const RequestLimits limits_;
   const ServerIdentity identity_;
+  ServiceMetrics& metrics_;
 };
 
 }  // namespace attnserve

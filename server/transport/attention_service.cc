@@ -15,21 +15,32 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 }  // namespace
 
-template <typename Handler>
+template <typename Request, typename Response, typename Handler>
 grpc::ServerUnaryReactor* AttentionService::Offload(grpc::CallbackServerContext* context,
-                                                    Handler handler) {
+                                                    const char* method, const Request* request,
+                                                    Response* response, Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  executor_.Submit([context, reactor, handler = std::move(handler)]() mutable {
+  metrics_.CallAccepted();
+  const auto accepted = std::chrono::steady_clock::now();
+  executor_.Submit([this, context, reactor, method, request, response, handler, accepted] {
+    metrics_.CallStarted(
+        method, std::chrono::duration<double>(std::chrono::steady_clock::now() - accepted).count());
+    grpc::Status status;
     if (context->IsCancelled()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while queued"));
-      return;
+      status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while queued");
+    } else if (context->deadline() <= std::chrono::system_clock::now()) {
+      status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued");
+    } else {
+      status = ToGrpcStatus(handler(*request, *response));
+      // The client is gone (cancelled, or its deadline passed): say so, for the metrics.
+      if (context->IsCancelled()) {
+        status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while computing");
+      }
     }
-    if (context->deadline() <= std::chrono::system_clock::now()) {
-      reactor->Finish(
-          grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued"));
-      return;
-    }
-    reactor->Finish(ToGrpcStatus(handler()));
+    // Sizes are read before Finish: the response belongs to gRPC after it.
+    metrics_.CallFinished(method, static_cast<double>(request->ByteSizeLong()),
+                          static_cast<double>(response->ByteSizeLong()));
+    reactor->Finish(status);
   });
   return reactor;
 }
@@ -37,38 +48,37 @@ grpc::ServerUnaryReactor* AttentionService::Offload(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AttentionService::ComputeAttention(grpc::CallbackServerContext* context,
                                                              const v1::AttentionRequest* request,
                                                              v1::AttentionResponse* response) {
-  return Offload(context, [this, request, response] {
-    return handlers_.ComputeAttention(*request, *response);
-  });
+  return Offload(context, "ComputeAttention", request, response,
+                 [this](const auto& in, auto& out) { return handlers_.ComputeAttention(in, out); });
 }
 
 grpc::ServerUnaryReactor* AttentionService::ApplyRotary(grpc::CallbackServerContext* context,
                                                         const v1::RotaryRequest* request,
                                                         v1::RotaryResponse* response) {
-  return Offload(context,
-                 [this, request, response] { return handlers_.ApplyRotary(*request, *response); });
+  return Offload(context, "ApplyRotary", request, response,
+                 [this](const auto& in, auto& out) { return handlers_.ApplyRotary(in, out); });
 }
 
 grpc::ServerUnaryReactor* AttentionService::GetRotaryTable(grpc::CallbackServerContext* context,
                                                            const v1::RotaryTableRequest* request,
                                                            v1::RotaryTable* response) {
-  return Offload(
-      context, [this, request, response] { return handlers_.GetRotaryTable(*request, *response); });
+  return Offload(context, "GetRotaryTable", request, response,
+                 [this](const auto& in, auto& out) { return handlers_.GetRotaryTable(in, out); });
 }
 
 grpc::ServerUnaryReactor* AttentionService::GetAlibiSlopes(grpc::CallbackServerContext* context,
                                                            const v1::AlibiRequest* request,
                                                            v1::AlibiResponse* response) {
-  return Offload(
-      context, [this, request, response] { return handlers_.GetAlibiSlopes(*request, *response); });
+  return Offload(context, "GetAlibiSlopes", request, response,
+                 [this](const auto& in, auto& out) { return handlers_.GetAlibiSlopes(in, out); });
 }
 
 grpc::ServerUnaryReactor* AttentionService::GetSinusoidalTable(grpc::CallbackServerContext* context,
                                                                const v1::SinusoidalRequest* request,
                                                                v1::SinusoidalResponse* response) {
-  return Offload(context, [this, request, response] {
-    return handlers_.GetSinusoidalTable(*request, *response);
-  });
+  return Offload(
+      context, "GetSinusoidalTable", request, response,
+      [this](const auto& in, auto& out) { return handlers_.GetSinusoidalTable(in, out); });
 }
 
 grpc::ServerUnaryReactor* AttentionService::GetServerInfo(grpc::CallbackServerContext* context,

@@ -8,13 +8,14 @@
 #include "attnserve/v1/attention.grpc.pb.h"
 #include "server/engine/executor.h"
 #include "server/handlers/request_handlers.h"
+#include "server/metrics/service_metrics.h"
 
 namespace attnserve {
 
 class AttentionService final : public v1::AttentionService::CallbackService {
  public:
-  AttentionService(const RequestHandlers& handlers, Executor& executor)
-      : handlers_(handlers), executor_(executor) {}
+  AttentionService(const RequestHandlers& handlers, Executor& executor, ServiceMetrics& metrics)
+      : handlers_(handlers), executor_(executor), metrics_(metrics) {}
 
   grpc::ServerUnaryReactor* ComputeAttention(grpc::CallbackServerContext* context,
                                              const v1::AttentionRequest* request,
@@ -36,12 +37,15 @@ class AttentionService final : public v1::AttentionService::CallbackService {
                                           v1::ServerInfo* response) override;
 
  private:
-  // Runs `handler` (returning absl::Status) on the executor and finishes the call with it.
-  template <typename Handler>
-  grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context, Handler handler);
+  // Runs `handler(request, response)` (returning absl::Status) on the executor and finishes the
+  // call with its status, recording the call's queue time and message sizes under `method`.
+  template <typename Request, typename Response, typename Handler>
+  grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context, const char* method,
+                                    const Request* request, Response* response, Handler handler);
 
   const RequestHandlers& handlers_;
   Executor& executor_;
+  ServiceMetrics& metrics_;
 };
 
 }  // namespace attnserve

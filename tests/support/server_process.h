@@ -1,5 +1,5 @@
-// Runs the real attnserve binary for integration tests: on 127.0.0.1 with --port 0, reading
-// the port from its first stdout line ("listening on HOST:PORT"). The destructor kills a
+// Runs the real attnserve binary for integration tests: on 127.0.0.1 with --port 0 (and no
+// /metrics endpoint), reading the port from its first stdout line ("listening on HOST:PORT"). The destructor kills a
 // server that was not stopped, so a failing test never leaves one behind.
 #ifndef ATTNSERVE_TESTS_SUPPORT_SERVER_PROCESS_H_
 #define ATTNSERVE_TESTS_SUPPORT_SERVER_PROCESS_H_
@@ -16,8 +16,8 @@ namespace attnserve::testing {
 
 class ServerProcess {
  public:
-  // Starts `attnserve --host 127.0.0.1 --port 0 EXTRA_ARGS...` and waits (up to 30 s) for it
-  // to announce its port.
+  // Starts `attnserve --host 127.0.0.1 --port 0 --metrics_port=0 EXTRA_ARGS...` and waits
+  // (up to 30 s) for it to announce its port.
   static absl::StatusOr<std::unique_ptr<ServerProcess>> Start(
       const std::vector<std::string>& extra_args);
 
@@ -33,12 +33,11 @@ class ServerProcess {
   absl::StatusOr<int> Stop();
 
  private:
-  ServerProcess(pid_t pid, int stdout_fd, int port)
-      : pid_(pid), stdout_fd_(stdout_fd), port_(port) {}
+  ServerProcess(pid_t pid, int stdout_fd) : pid_(pid), stdout_fd_(stdout_fd) {}
 
   pid_t pid_;
   int stdout_fd_;
-  int port_;
+  int port_ = 0;
   bool exited_ = false;
 };
 

@@ -1,0 +1,137 @@
+// An in-process server with a registry the test owns: the interceptor records every call,
+// failed and cancelled ones included, and health follows the server's ability to compute.
+#include <chrono>
+#include <map>
+#include <thread>
+
+#include "client/cpp/attnserve_client.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "server/server.h"
+#include "tests/server/registry_reader.h"
+#include "tests/support/invalid_requests.h"
+
+namespace attnserve {
+namespace {
+
+using testing::MetricValue;
+using Labels = std::map<std::string, std::string>;
+using grpc::health::v1::HealthCheckResponse;
+
+Labels Call(const std::string& service, const std::string& method) {
+  return {{"grpc_service", service}, {"grpc_method", method}, {"grpc_type", "unary"}};
+}
+
+Labels Handled(const std::string& service, const std::string& method, const std::string& code) {
+  Labels labels = Call(service, method);
+  labels["grpc_code"] = code;
+  return labels;
+}
+
+class InProcessServer : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ServerConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    config.metrics_port = 0;
+    config.compute_threads = 2;
+    absl::StatusOr<std::unique_ptr<Server>> started = Server::Start(config, registry_);
+    ASSERT_TRUE(started.ok()) << started.status();
+    server_ = std::move(*started);
+    target_ = "127.0.0.1:" + std::to_string(server_->port());
+  }
+
+  // Waits (bounded) until `name`{labels} reaches `expected`; returns the last value seen.
+  double AwaitValue(const std::string& name, const Labels& labels, double expected) {
+    double value = NAN;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      value = MetricValue(*registry_, name, labels);
+      if (value == expected) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return value;
+  }
+
+  std::shared_ptr<prometheus::Registry> registry_ = std::make_shared<prometheus::Registry>();
+  std::unique_ptr<Server> server_;
+  std::string target_;
+};
+
+constexpr char kService[] = "attnserve.v1.AttentionService";
+
+TEST_F(InProcessServer, EveryCallIsCountedByMethodAndCode) {
+  {
+    AttnClient client({target_});
+    for (int i = 0; i < 3; ++i)
+      ASSERT_TRUE(client.ComputeAttention(testing::ValidAttentionRequest()).ok());
+    v1::AttentionRequest invalid = testing::ValidAttentionRequest();
+    invalid.set_window(-1);
+    for (int i = 0; i < 2; ++i) ASSERT_FALSE(client.ComputeAttention(invalid).ok());
+    ASSERT_TRUE(client.GetRotaryTable(testing::ValidRotaryTableRequest()).ok());
+    ASSERT_TRUE(client.CheckHealth("").ok());
+  }
+  EXPECT_EQ(
+      MetricValue(*registry_, "grpc_server_started_total", Call(kService, "ComputeAttention")), 5);
+  EXPECT_EQ(AwaitValue("grpc_server_handled_total", Handled(kService, "ComputeAttention", "OK"), 3),
+            3);
+  EXPECT_EQ(AwaitValue("grpc_server_handled_total",
+                       Handled(kService, "ComputeAttention", "InvalidArgument"), 2),
+            2);
+  EXPECT_EQ(AwaitValue("grpc_server_handled_total", Handled(kService, "GetRotaryTable", "OK"), 1),
+            1);
+  EXPECT_EQ(
+      AwaitValue("grpc_server_handled_total", Handled("grpc.health.v1.Health", "Check", "OK"), 1),
+      1);
+  EXPECT_EQ(
+      MetricValue(*registry_, "grpc_server_msg_received_total", Call(kService, "ComputeAttention")),
+      5);
+  EXPECT_EQ(
+      MetricValue(*registry_, "grpc_server_msg_sent_total", Call(kService, "ComputeAttention")), 3);
+  EXPECT_EQ(MetricValue(*registry_, "attnserve_attention_requests_total",
+                        {{"backend", "cpu"}, {"encoding", "none"}, {"dtype", "float32"}}),
+            3);
+  EXPECT_EQ(AwaitValue("attnserve_inflight_requests", {}, 0), 0);
+}
+
+TEST_F(InProcessServer, ACallWhoseClientGaveUpIsCountedAsCanceled) {
+  v1::AttentionRequest slow;  // about a second of float64 reference work
+  *slow.mutable_query() = testing::RandomTensor({1, 256, 8, 64}, 1);
+  *slow.mutable_key() = testing::RandomTensor({1, 2048, 8, 64}, 2);
+  *slow.mutable_value() = testing::RandomTensor({1, 2048, 8, 64}, 3);
+  slow.set_backend("reference");
+  {
+    AttnClient impatient({target_, absl::Milliseconds(100)});
+    EXPECT_EQ(impatient.ComputeAttention(slow).status().code(),
+              absl::StatusCode::kDeadlineExceeded);
+  }
+  EXPECT_EQ(
+      AwaitValue("grpc_server_handled_total", Handled(kService, "ComputeAttention", "Canceled"), 1),
+      1);
+  EXPECT_EQ(MetricValue(*registry_, "grpc_server_handled_total",
+                        Handled(kService, "ComputeAttention", "OK")),
+            0);
+}
+
+TEST_F(InProcessServer, HealthIsServingOnlyAfterTheSelfCheckAndWatchersSeeShutdownStart) {
+  EXPECT_TRUE(server_->self_check().ok()) << server_->self_check();
+  auto channel = grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
+  auto health = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(kService);
+  auto watch = health->Watch(&context, request);
+  HealthCheckResponse update;
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::SERVING);
+
+  std::thread shutdown([this] { server_->Shutdown(absl::Seconds(10)); });
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
+  context.TryCancel();  // the watcher leaves, as a load balancer would
+  shutdown.join();
+}
+
+}  // namespace
+}  // namespace attnserve

@@ -50,7 +50,8 @@ class Server {
   const absl::Status& self_check() const { return self_check_; }
 
   // Health goes NOT_SERVING, new calls are refused, in-flight calls get until `grace` to
-  // finish (then they are cancelled). Idempotent.
+  // finish; then gRPC cancels them, though a computation already running on a compute thread
+  // still runs to its end. Idempotent.
   void Shutdown(absl::Duration grace);
 
  private:

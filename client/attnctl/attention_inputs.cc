@@ -15,7 +15,7 @@ namespace {
 constexpr int64_t kMaxElements = int64_t{1} << 28;
 
 // Stream `stream` of `seed`: mt19937_64 and seed_seq are fully specified by the standard, and
-// the top 24 bits of each draw give a float in [0, 1) exactly.
+// the top 24 bits of each draw, times 2^-23 minus 1, are an exact float in [-1, 1).
 absl::StatusOr<v1::Tensor> RandomTensor(DataType dtype, const std::vector<int64_t>& shape,
                                         uint64_t seed, uint32_t stream) {
   const std::optional<int64_t> count = CheckedProduct({shape[0], shape[1], shape[2], shape[3]});

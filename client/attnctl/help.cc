@@ -81,8 +81,9 @@ void PrintConnectionFlags(std::ostream& out) {
 void PrintHelp(std::ostream& out, const std::vector<Command>& commands) {
   out << kOverview << "\nCommands:\n";
   for (const Command& command : commands) {
-    out << "  " << command.name << std::string(12 - command.name.size(), ' ') << command.brief
-        << "\n";
+    out << "  " << command.name
+        << std::string(command.name.size() < 12 ? 12 - command.name.size() : 1, ' ')
+        << command.brief << "\n";
   }
   out << "\n" << kExitCodes << "\n";
   PrintConnectionFlags(out);

@@ -32,8 +32,10 @@ ATTN_HOST_DEVICE int64_t QueryKeyIndex(const RowMask& mask, int64_t query_row) {
 
 ATTN_HOST_DEVICE KeyRange VisibleKeys(const RowMask& mask, int64_t query_row) {
   const int64_t aligned = QueryKeyIndex(mask, query_row);
+  // aligned - window + 1 > 0 exactly when aligned >= window; written so that it cannot
+  // overflow for any window (aligned is negative for early rows when q_len > kv_len).
   int64_t begin = 0;
-  if (mask.window > 0 && aligned - mask.window + 1 > begin) begin = aligned - mask.window + 1;
+  if (mask.window > 0 && aligned >= mask.window) begin = aligned - mask.window + 1;
   int64_t end = mask.kv_length;
   if (mask.causal && aligned + 1 < end) end = aligned + 1;
   if (end < begin) end = begin;

@@ -38,21 +38,21 @@ void StoreElement(DataType dtype, std::byte* data, int64_t index, float value) {
   }
 }
 
-std::vector<float> ToFloatVector(const TensorView& tensor) {
-  std::vector<float> values(tensor.num_elements());
+namespace {
+
+template <typename T>
+std::vector<T> ToVector(const TensorView& tensor) {
+  std::vector<T> values(tensor.num_elements());
   for (int64_t i = 0; i < static_cast<int64_t>(values.size()); ++i) {
     values[i] = LoadElement(tensor.dtype, tensor.data, i);
   }
   return values;
 }
 
-std::vector<double> ToDoubleVector(const TensorView& tensor) {
-  std::vector<double> values(tensor.num_elements());
-  for (int64_t i = 0; i < static_cast<int64_t>(values.size()); ++i) {
-    values[i] = LoadElement(tensor.dtype, tensor.data, i);
-  }
-  return values;
-}
+}  // namespace
+
+std::vector<float> ToFloatVector(const TensorView& tensor) { return ToVector<float>(tensor); }
+std::vector<double> ToDoubleVector(const TensorView& tensor) { return ToVector<double>(tensor); }
 
 void StoreFloats(std::span<const float> values, const MutableTensorView& tensor) {
   for (int64_t i = 0; i < static_cast<int64_t>(values.size()); ++i) {

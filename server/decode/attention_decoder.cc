@@ -1,6 +1,7 @@
 #include "server/decode/attention_decoder.h"
 
 #include <cmath>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "kernels/util/status_macros.h"
@@ -70,6 +71,12 @@ absl::Status DecodeMasking(const v1::AttentionRequest& request, AttentionProblem
         absl::StrCat("softmax_scale=", request.softmax_scale(),
                      " must be finite and >= 0 (0 means 1/sqrt(head_dim))"));
   }
+  // Backends compute in float32: a larger scale would become infinite there.
+  if (request.softmax_scale() > std::numeric_limits<float>::max()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("softmax_scale=", request.softmax_scale(), " must be at most ",
+                     std::numeric_limits<float>::max(), " (float32)"));
+  }
   problem.softmax_scale = request.softmax_scale() == 0
                               ? 1.0 / std::sqrt(static_cast<double>(shape.head_dim))
                               : request.softmax_scale();
@@ -132,10 +139,10 @@ absl::Status CheckLimits(const DecodedAttention& decoded, const RequestLimits& l
     }
     probability_elements = *elements;
   }
-  std::optional<int64_t> bytes =
-      CheckedProduct({rows, s.v_head_dim, static_cast<int64_t>(SizeOf(decoded.output_dtype))});
-  const int64_t extra_bytes = (decoded.return_lse ? rows * 4 : 0) + probability_elements * 4;
-  if (bytes && __builtin_add_overflow(*bytes, extra_bytes, &*bytes)) bytes.reset();
+  const std::optional<int64_t> bytes =
+      ResponseTensorBytes({{rows, s.v_head_dim, static_cast<int64_t>(SizeOf(decoded.output_dtype))},
+                           {decoded.return_lse ? rows : 0, 4},
+                           {probability_elements, 4}});
   return CheckResponseBytes(bytes, limits);
 }
 
@@ -150,6 +157,10 @@ absl::StatusOr<DecodedAttention> DecodeAttentionRequest(const v1::AttentionReque
   problem.shape = *shape;
   ATTN_RETURN_IF_ERROR(DecodeMasking(request, problem));
   ATTN_RETURN_IF_ERROR(DecodeEncoding(request.encoding(), problem));
+  if (problem.rotary) {
+    ATTN_RETURN_IF_ERROR(
+        CheckRotaryIsFinite(*problem.rotary, problem.request_length(), "encoding.rotary"));
+  }
   if (request.output_dtype() == v1::DATA_TYPE_UNSPECIFIED) {
     decoded.output_dtype = problem.query.dtype;
   } else {

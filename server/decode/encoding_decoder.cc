@@ -1,9 +1,12 @@
 #include "server/decode/encoding_decoder.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "kernels/encoding/rotary_frequencies.h"
 #include "kernels/util/status_macros.h"
 #include "server/decode/field_checks.h"
 
@@ -218,6 +221,29 @@ absl::StatusOr<RotarySpec> DecodeRotary(const v1::RotaryEncoding& rotary, int64_
   if (!scaling.ok()) return scaling.status();
   spec.scaling = std::move(*scaling);
   return spec;
+}
+
+absl::Status CheckRotaryIsFinite(const RotarySpec& spec, int64_t request_length,
+                                 absl::string_view field) {
+  const RotaryFrequencies frequencies = ComputeRotaryFrequencies(spec, request_length);
+  const std::string scaling = absl::StrCat(field, ".", ScalingName(spec.scaling));
+  // The largest angle of pair i is (L - 1) * inv_freq[i]; cos and sin of inf are NaN.
+  const double last_position = static_cast<double>(std::max<int64_t>(request_length - 1, 1));
+  for (size_t i = 0; i < frequencies.inv_freq.size(); ++i) {
+    if (!std::isfinite(last_position * frequencies.inv_freq[i])) {
+      return Invalid(scaling,
+                     absl::StrCat(" gives inverse frequency ", i, " = ", frequencies.inv_freq[i],
+                                  ", whose angle overflows by "
+                                  "position ",
+                                  last_position, ": its values are out of range"));
+    }
+  }
+  // Backends multiply in float32: a factor beyond its range turns every rotated value into inf.
+  if (!(frequencies.attention_factor <= std::numeric_limits<float>::max())) {
+    return Invalid(scaling, absl::StrCat(" gives attention factor ", frequencies.attention_factor,
+                                         ", beyond float32: its values are out of range"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<double> DecodeTheta(double theta, absl::string_view field) {

@@ -19,6 +19,11 @@ absl::StatusOr<RotarySpec> DecodeRotary(const v1::RotaryEncoding& rotary, int64_
 absl::StatusOr<AlibiSpec> DecodeAlibi(const v1::AlibiEncoding& alibi, int64_t num_heads,
                                       absl::string_view field);
 
+// The rules a spec cannot be judged by alone: its inverse frequencies and attention factor
+// for this request length must be finite (extreme but positive factors can overflow them).
+absl::Status CheckRotaryIsFinite(const RotarySpec& spec, int64_t request_length,
+                                 absl::string_view field);
+
 // theta of the API (0 means 10000, else finite and > 1) -> the value to use.
 absl::StatusOr<double> DecodeTheta(double theta, absl::string_view field);
 

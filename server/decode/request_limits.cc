@@ -12,11 +12,24 @@ std::optional<int64_t> CheckedProduct(std::initializer_list<int64_t> factors) {
   return product;
 }
 
+std::optional<int64_t> ResponseTensorBytes(
+    std::initializer_list<std::initializer_list<int64_t>> tensors) {
+  int64_t total = 0;
+  for (std::initializer_list<int64_t> tensor : tensors) {
+    const std::optional<int64_t> bytes = CheckedProduct(tensor);
+    if (!bytes || __builtin_add_overflow(total, *bytes, &total)) return std::nullopt;
+  }
+  return total;
+}
+
 absl::Status CheckResponseBytes(std::optional<int64_t> bytes, const RequestLimits& limits) {
-  if (bytes && *bytes <= limits.max_message_bytes) return absl::OkStatus();
+  if (bytes && *bytes <= limits.max_message_bytes - kMessageOverheadBytes) {
+    return absl::OkStatus();
+  }
   return absl::ResourceExhaustedError(
       absl::StrCat("response would carry ", bytes ? absl::StrCat(*bytes) : "over 2^63",
-                   " bytes of tensors, over max_message_bytes=", limits.max_message_bytes));
+                   " bytes of tensors, over max_message_bytes=", limits.max_message_bytes, " less ",
+                   kMessageOverheadBytes, " for the message around them"));
 }
 
 }  // namespace attnserve

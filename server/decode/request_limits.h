@@ -1,5 +1,6 @@
-// The server's per-request limits, as configured by its flags. Exceeding one is
-// RESOURCE_EXHAUSTED with a message naming the limit and its value.
+// The server's per-request limits, as configured by its flags, and the size arithmetic that
+// enforces them. Exceeding a limit is RESOURCE_EXHAUSTED with a message naming the limit and
+// its value. Every size is computed with overflow checks: request fields are untrusted.
 #ifndef ATTNSERVE_SERVER_DECODE_REQUEST_LIMITS_H_
 #define ATTNSERVE_SERVER_DECODE_REQUEST_LIMITS_H_
 
@@ -16,11 +17,19 @@ struct RequestLimits {
   int64_t max_probability_elements = int64_t{64} << 20;
 };
 
+// Room left in max_message_bytes for what surrounds the tensors (tags, shapes, strings).
+inline constexpr int64_t kMessageOverheadBytes = 4096;
+
 // The product of `factors`, or nullopt when it overflows int64.
 std::optional<int64_t> CheckedProduct(std::initializer_list<int64_t> factors);
 
-// Refuses a response carrying `bytes` of tensors (nullopt: more than int64 can count), which
-// gRPC could not send under max_message_bytes.
+// The bytes of a response's tensors, each given as its dims followed by its element size
+// ({rows, columns, 4} for a float32 matrix), or nullopt when the total overflows int64.
+std::optional<int64_t> ResponseTensorBytes(
+    std::initializer_list<std::initializer_list<int64_t>> tensors);
+
+// Refuses a response whose tensors (nullopt: more than int64 can count) would not fit in
+// max_message_bytes with kMessageOverheadBytes to spare, which gRPC could not send.
 absl::Status CheckResponseBytes(std::optional<int64_t> bytes, const RequestLimits& limits);
 
 }  // namespace attnserve

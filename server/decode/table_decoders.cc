@@ -38,8 +38,7 @@ absl::StatusOr<std::optional<TensorView>> DecodeOptionalSequence(const v1::Rotar
 
 }  // namespace
 
-absl::StatusOr<DecodedRotary> DecodeRotaryRequest(const v1::RotaryRequest& request,
-                                                  const RequestLimits&) {
+absl::StatusOr<DecodedRotary> DecodeRotaryRequest(const v1::RotaryRequest& request) {
   // The response holds the same tensors as the request, so it fits whatever the request did.
   DecodedRotary decoded;
   absl::StatusOr<std::optional<TensorView>> query = DecodeOptionalSequence(request, true);
@@ -72,6 +71,7 @@ absl::StatusOr<DecodedRotary> DecodeRotaryRequest(const v1::RotaryRequest& reque
     return absl::InvalidArgumentError(absl::StrCat("positions has ", positions->size(),
                                                    " entries, must have seq=", seq, " (or none)"));
   }
+  ATTN_RETURN_IF_ERROR(CheckRotaryIsFinite(*rotary, LengthOf(*positions), "rotary"));
   decoded.query = std::move(*query);
   decoded.key = std::move(*key);
   decoded.rotary = std::move(*rotary);
@@ -91,10 +91,12 @@ absl::StatusOr<DecodedRotaryTable> DecodeRotaryTableRequest(const v1::RotaryTabl
   if (!rotary.ok()) return rotary.status();
   absl::StatusOr<std::vector<int64_t>> positions = DecodePositions(request.positions());
   if (!positions.ok()) return positions.status();
+  ATTN_RETURN_IF_ERROR(CheckRotaryIsFinite(*rotary, LengthOf(*positions), "rotary"));
   const int64_t half = rotary->rotary_dim / 2;
-  // cos and sin tensors of float32, plus the double inverse frequencies.
-  ATTN_RETURN_IF_ERROR(
-      CheckResponseBytes(static_cast<int64_t>(positions->size()) * half * 8 + half * 8, limits));
+  const int64_t rows = static_cast<int64_t>(positions->size());
+  // float32 cos and sin tables, and the double inverse frequencies.
+  ATTN_RETURN_IF_ERROR(CheckResponseBytes(
+      ResponseTensorBytes({{rows, half, 4}, {rows, half, 4}, {half, 8}}), limits));
   decoded.rotary = std::move(*rotary);
   decoded.request_length = LengthOf(*positions);
   decoded.positions = std::move(*positions);
@@ -119,10 +121,9 @@ absl::StatusOr<DecodedAlibi> DecodeAlibiRequest(const v1::AlibiRequest& request,
   decoded.query_length = request.query_length();
   decoded.key_length = request.key_length();
   const bool with_bias = decoded.query_length > 0 && decoded.key_length > 0;
-  std::optional<int64_t> bytes =
-      with_bias ? CheckedProduct({decoded.num_heads, decoded.query_length, decoded.key_length, 4})
-                : std::optional<int64_t>(0);
-  if (bytes) *bytes += decoded.num_heads * 4;
+  const std::optional<int64_t> bytes = ResponseTensorBytes(
+      {{decoded.num_heads, 4},
+       {with_bias ? decoded.num_heads : 0, decoded.query_length, decoded.key_length, 4}});
   ATTN_RETURN_IF_ERROR(CheckResponseBytes(bytes, limits));
   return decoded;
 }
@@ -141,7 +142,7 @@ absl::StatusOr<DecodedSinusoidal> DecodeSinusoidalRequest(const v1::SinusoidalRe
   absl::StatusOr<std::vector<int64_t>> positions = DecodePositions(request.positions());
   if (!positions.ok()) return positions.status();
   ATTN_RETURN_IF_ERROR(CheckResponseBytes(
-      CheckedProduct({static_cast<int64_t>(positions->size()), decoded.dim, 4}), limits));
+      ResponseTensorBytes({{static_cast<int64_t>(positions->size()), decoded.dim, 4}}), limits));
   decoded.positions = std::move(*positions);
   return decoded;
 }

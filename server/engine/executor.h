@@ -1,7 +1,7 @@
 // A fixed pool of threads that runs submitted tasks in FIFO order, so compute never runs on
-// gRPC's callback threads and a slow request does not hold up the others. The server owns one
-// for its lifetime. Submit is thread-safe; destruction runs every task already submitted, then
-// joins the threads.
+// gRPC's callback threads: a slow request occupies one compute thread, not the transport.
+// The server owns one for its lifetime. Submit is thread-safe; destruction runs every task already
+// submitted, then joins the threads.
 #ifndef ATTNSERVE_SERVER_ENGINE_EXECUTOR_H_
 #define ATTNSERVE_SERVER_ENGINE_EXECUTOR_H_
 
@@ -24,8 +24,6 @@ class Executor {
   Executor& operator=(const Executor&) = delete;
 
   void Submit(absl::AnyInvocable<void() &&> task);
-
-  int num_threads() const { return static_cast<int>(threads_.size()); }
 
  private:
   void WorkerLoop();

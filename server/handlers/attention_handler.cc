@@ -1,4 +1,4 @@
-// ComputeAttention and GetServerInfo: the RPCs that go through the backends.
+// ComputeAttention, which runs a backend, and GetServerInfo, which describes them.
 #include <chrono>
 
 #include "absl/strings/str_cat.h"

@@ -16,7 +16,8 @@
 namespace attnserve {
 namespace {
 
-// Rotates `input` (rounding once, to its own dtype) into `output`.
+// Rotates `input` into `output` in its own dtype: products in double, rounded to float and
+// then, for 16-bit dtypes, to the dtype (two roundings; the second dominates).
 void RotateTensor(const TensorView& input, const RotaryFrequencies& frequencies,
                   const std::vector<int64_t>& positions, v1::Tensor& output) {
   std::vector<float> values = ToFloatVector(input);
@@ -30,7 +31,7 @@ void RotateTensor(const TensorView& input, const RotaryFrequencies& frequencies,
 
 absl::Status RequestHandlers::ApplyRotary(const v1::RotaryRequest& request,
                                           v1::RotaryResponse& response) const {
-  absl::StatusOr<DecodedRotary> decoded = DecodeRotaryRequest(request, limits_);
+  absl::StatusOr<DecodedRotary> decoded = DecodeRotaryRequest(request);
   if (!decoded.ok()) return decoded.status();
   const RotaryFrequencies frequencies =
       ComputeRotaryFrequencies(decoded->rotary, decoded->request_length);

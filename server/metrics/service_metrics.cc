@@ -107,10 +107,12 @@ void ServiceMetrics::CallStarted(const std::string& method, double queue_seconds
 }
 
 void ServiceMetrics::CallFinished(const std::string& method, double request_bytes,
-                                  double response_bytes) {
+                                  std::optional<double> response_bytes) {
   inflight_.Decrement();
   request_bytes_.Add({{"method", method}}, ByteBuckets()).Observe(request_bytes);
-  response_bytes_.Add({{"method", method}}, ByteBuckets()).Observe(response_bytes);
+  if (response_bytes) {
+    response_bytes_.Add({{"method", method}}, ByteBuckets()).Observe(*response_bytes);
+  }
 }
 
 }  // namespace attnserve

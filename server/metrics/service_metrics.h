@@ -13,6 +13,7 @@
 #ifndef ATTNSERVE_SERVER_METRICS_SERVICE_METRICS_H_
 #define ATTNSERVE_SERVER_METRICS_SERVICE_METRICS_H_
 
+#include <optional>
 #include <string>
 
 #include "kernels/api/attention_problem.h"
@@ -41,7 +42,9 @@ class ServiceMetrics {
   // after `queue_seconds`, finished with its message sizes.
   void CallAccepted();
   void CallStarted(const std::string& method, double queue_seconds);
-  void CallFinished(const std::string& method, double request_bytes, double response_bytes);
+  // `response_bytes` is absent for a call that failed (it sends no response message).
+  void CallFinished(const std::string& method, double request_bytes,
+                    std::optional<double> response_bytes);
 
  private:
   prometheus::Family<prometheus::Counter>& requests_;

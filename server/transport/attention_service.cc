@@ -1,6 +1,7 @@
 #include "server/transport/attention_service.h"
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -37,9 +38,11 @@ grpc::ServerUnaryReactor* AttentionService::Offload(grpc::CallbackServerContext*
         status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while computing");
       }
     }
-    // Sizes are read before Finish: the response belongs to gRPC after it.
-    metrics_.CallFinished(method, static_cast<double>(request->ByteSizeLong()),
-                          static_cast<double>(response->ByteSizeLong()));
+    // Sizes are read before Finish: the response belongs to gRPC after it. A failed call sends
+    // no response message, so it has no response size.
+    metrics_.CallFinished(
+        method, static_cast<double>(request->ByteSizeLong()),
+        status.ok() ? std::optional<double>(response->ByteSizeLong()) : std::nullopt);
     reactor->Finish(status);
   });
   return reactor;

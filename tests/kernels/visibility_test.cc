@@ -95,5 +95,18 @@ TEST(Visibility, NearestVisibleDistanceIsTheSmallestVisibleDistance) {
   EXPECT_GT(rows_checked, 1000);
 }
 
+TEST(Visibility, HugeWindowsAreUnlimitedEvenForRowsBeforeTheFirstKey) {
+  // Regression: aligned - window + 1 overflowed for aligned < 0 (q_len > kv_len) and a window
+  // near INT64_MAX, giving a huge negative begin and out-of-bounds reads (found by review).
+  for (int64_t window : {std::numeric_limits<int64_t>::max(), int64_t{1} << 62}) {
+    const RowMask mask{/*q_len=*/3, /*kv_len=*/1, /*kv_length=*/1, /*causal=*/false, window};
+    for (int64_t i = 0; i < 3; ++i) {
+      const KeyRange range = VisibleKeys(mask, i);
+      EXPECT_EQ(range.begin, 0) << "row " << i;
+      EXPECT_EQ(range.end, 1) << "row " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace attnserve

@@ -33,7 +33,10 @@ INSTANTIATE_TEST_SUITE_P(Decode, AttentionRule,
 
 class RotaryRule : public ::testing::TestWithParam<InvalidCase<v1::RotaryRequest>> {};
 TEST_P(RotaryRule, IsRejectedNamingFieldAndRule) {
-  ExpectRejected(testing::ValidRotaryRequest(), GetParam(), DecodeRotaryRequest);
+  ExpectRejected(testing::ValidRotaryRequest(), GetParam(),
+                 [](const v1::RotaryRequest& request, const RequestLimits&) {
+                   return DecodeRotaryRequest(request);
+                 });
 }
 INSTANTIATE_TEST_SUITE_P(Decode, RotaryRule, ::testing::ValuesIn(testing::InvalidRotaryCases()),
                          [](const auto& info) { return info.param.name; });
@@ -63,7 +66,7 @@ INSTANTIATE_TEST_SUITE_P(Decode, SinusoidalRule,
 
 TEST(DecodeValidRequests, EveryValidBaseRequestDecodes) {
   EXPECT_TRUE(DecodeAttentionRequest(testing::ValidAttentionRequest(), {}).ok());
-  EXPECT_TRUE(DecodeRotaryRequest(testing::ValidRotaryRequest(), {}).ok());
+  EXPECT_TRUE(DecodeRotaryRequest(testing::ValidRotaryRequest()).ok());
   EXPECT_TRUE(DecodeRotaryTableRequest(testing::ValidRotaryTableRequest(), {}).ok());
   EXPECT_TRUE(DecodeAlibiRequest(testing::ValidAlibiRequest(), {}).ok());
   EXPECT_TRUE(DecodeSinusoidalRequest(testing::ValidSinusoidalRequest(), {}).ok());
@@ -172,22 +175,25 @@ TEST(DecodeAttention, ProbabilitiesPastTheLimitAreResourceExhausted) {
 TEST(DecodeAttention, ResponsePastMessageLimitIsResourceExhausted) {
   v1::AttentionRequest request = testing::ValidAttentionRequest();
   RequestLimits limits;
-  limits.max_message_bytes = 2 * 3 * 4 * 6 * 4 - 1;  // one byte short of the output
+  limits.max_message_bytes = 2 * 3 * 4 * 6 * 4 + kMessageOverheadBytes;  // just fits
+  EXPECT_TRUE(DecodeAttentionRequest(request, limits).ok());
+  limits.max_message_bytes -= 1;
   const absl::Status status = DecodeAttentionRequest(request, limits).status();
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(status.message(),
-            "response would carry 576 bytes of tensors, over max_message_bytes=575");
+            "response would carry 576 bytes of tensors, over max_message_bytes=4671 less 4096 "
+            "for the message around them");
 }
 
 TEST(DecodeRotary, EmptyPositionsMeanZeroToSeqAndSetTheRequestLength) {
-  absl::StatusOr<DecodedRotary> decoded = DecodeRotaryRequest(testing::ValidRotaryRequest(), {});
+  absl::StatusOr<DecodedRotary> decoded = DecodeRotaryRequest(testing::ValidRotaryRequest());
   ASSERT_TRUE(decoded.ok());
   EXPECT_THAT(decoded->positions, ::testing::ElementsAre(0, 1, 2));
   EXPECT_EQ(decoded->request_length, 3);
 
   v1::RotaryRequest request = testing::ValidRotaryRequest();
   for (int64_t p : {7, 70000, 3}) request.add_positions(p);
-  decoded = DecodeRotaryRequest(request, {});
+  decoded = DecodeRotaryRequest(request);
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(decoded->request_length, 70001);
 }

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <thread>
 
 #include "client/cpp/tensors.h"
@@ -106,6 +107,23 @@ TEST_F(Rpc, RequestCanPickTheReferenceBackend) {
   absl::StatusOr<v1::AttentionResponse> response = Client().ComputeAttention(request);
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->backend(), "reference");
+}
+
+TEST_F(Rpc, HugeWindowWithMoreQueriesThanKeysIsComputedNotACrash) {
+  // Regression (found by review): this 93-byte request overflowed the window arithmetic and
+  // crashed the server. Every query sees the one key, so each output row is value[0].
+  v1::AttentionRequest request;
+  *request.mutable_query() = testing::RandomTensor({1, 3, 1, 2}, 1);
+  *request.mutable_key() = testing::RandomTensor({1, 1, 1, 2}, 2);
+  *request.mutable_value() = testing::RandomTensor({1, 1, 1, 2}, 3);
+  request.set_window(std::numeric_limits<int64_t>::max());
+  AttnClient client = Client();
+  absl::StatusOr<v1::AttentionResponse> response = client.ComputeAttention(request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  const std::vector<float> value = *TensorValues(request.value());
+  EXPECT_THAT(*TensorValues(response->output()),
+              ElementsAre(value[0], value[1], value[0], value[1], value[0], value[1]));
+  EXPECT_TRUE(client.GetServerInfo().ok());
 }
 
 TEST_F(Rpc, ApplyRotaryMatchesWorkedValuesAtPosition70000) {

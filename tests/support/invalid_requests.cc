@@ -97,6 +97,8 @@ std::vector<InvalidCase<AttentionRequest>> MaskCases() {
        "softmax_scale=-1 must be finite and >= 0 (0 means 1/sqrt(head_dim))"},
       {"NanSoftmaxScale", [](auto& r) { r.set_softmax_scale(kNan); },
        "softmax_scale=nan must be finite and >= 0 (0 means 1/sqrt(head_dim))"},
+      {"SoftmaxScaleBeyondFloat", [](auto& r) { r.set_softmax_scale(1e308); },
+       "softmax_scale=1e+308 must be at most 3.40282e+38 (float32)"},
       {"NegativeWindow", [](auto& r) { r.set_window(-1); },
        "window=-1 must be >= 0 (0 means unlimited)"},
       {"OffsetCount", [](auto& r) { r.add_position_offsets(3); },
@@ -175,6 +177,10 @@ std::vector<InvalidCase<AttentionRequest>> RotaryCases() {
        "encoding.rotary.yarn.factor=0 must be finite and > 0"},
       {"YarnOriginalRequired", [](auto& r) { Rotary(r).mutable_yarn()->set_factor(4); },
        "encoding.rotary.yarn.original_max_position=0 must be > 0"},
+      {"LinearFactorTinyGivesInfiniteFrequencies",
+       [](auto& r) { Rotary(r).mutable_linear()->set_factor(1e-308); },
+       "encoding.rotary.linear gives inverse frequency 0 = 1e+308, whose angle overflows by "
+       "position 4: its values are out of range"},
   };
 }
 
@@ -214,6 +220,13 @@ std::vector<InvalidCase<AttentionRequest>> ScalingCases() {
        "encoding.rotary.yarn.mscale_all_dim=nan must be finite and >= 0 (0 means unset)"},
       {"YarnAttentionFactorNegative", [](auto& r) { Yarn(r).set_attention_factor(-0.5); },
        "encoding.rotary.yarn.attention_factor=-0.5 must be finite and >= 0 (0 means derived)"},
+      {"YarnHugeMscaleGivesInfiniteFactor",
+       [](auto& r) {
+         Yarn(r).set_mscale(1e308);
+         Yarn(r).set_mscale_all_dim(1e-300);
+       },
+       "encoding.rotary.yarn gives attention factor 1.38629e+307, beyond float32: its values are "
+       "out of range"},
       {"Llama3FactorNegative", [](auto& r) { Rotary(r).mutable_llama3()->set_factor(-1); },
        "encoding.rotary.llama3.factor=-1 must be finite and >= 0 (0 means 8)"},
       {"Llama3LowFreqNegative",
@@ -377,14 +390,25 @@ std::vector<InvalidCase<v1::AlibiRequest>> InvalidAlibiCases() {
          r.set_query_length(int64_t{1} << 40);
          r.set_key_length(int64_t{1} << 40);
        },
-       "response would carry over 2^63 bytes of tensors, over max_message_bytes=268435456",
+       "response would carry over 2^63 bytes of tensors, over max_message_bytes=268435456 less "
+       "4096 for the message around them",
+       absl::StatusCode::kResourceExhausted},
+      {"BiasSizeSumOverflows",  // regression: the slopes' 4 bytes wrapped the total negative
+       [](auto& r) {
+         r.set_num_heads(1);
+         r.set_query_length((int64_t{1} << 61) - 1);
+         r.set_key_length(1);
+       },
+       "response would carry over 2^63 bytes of tensors, over max_message_bytes=268435456 less "
+       "4096 for the message around them",
        absl::StatusCode::kResourceExhausted},
       {"BiasBeyondMessageLimit",
        [](auto& r) {
          r.set_query_length(8192);
          r.set_key_length(8192);
        },
-       "response would carry 3221225520 bytes of tensors, over max_message_bytes=268435456",
+       "response would carry 3221225520 bytes of tensors, over max_message_bytes=268435456 less "
+       "4096 for the message around them",
        absl::StatusCode::kResourceExhausted},
   };
 }

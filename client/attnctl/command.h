@@ -35,6 +35,7 @@ Command HealthCommand();
 Command AttentionCommand();
 Command RotaryCommand();
 Command AlibiCommand();
+Command BenchCommand();
 
 // Prints "error: <CODE_NAME>: <message>" to stderr and returns kExitRpcFailed.
 int ReportRpcError(const absl::Status& status);

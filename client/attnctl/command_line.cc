@@ -16,6 +16,19 @@ std::vector<std::string>& GivenFlags() {
   return *given;
 }
 
+// Flags whose value may be left out, and what a bare one means: `attention --verify` and
+// `bench --verify 10` both read naturally.
+const char* BareValue(absl::string_view flag_name) {
+  return flag_name == "verify" ? "1" : nullptr;
+}
+
+// --max-error-rate names the flag max_error_rate: dashes and underscores are the same.
+std::string FlagName(absl::string_view written) {
+  std::string name(written);
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
 bool IsHelpFlag(absl::string_view name) {
   return name == "help" || name == "helpfull" || name == "helpshort" || name == "h";
 }
@@ -54,7 +67,7 @@ absl::StatusOr<CommandLine> CheckCommandLine(int argc, char** argv) {
     }
     absl::string_view body = arg.substr(arg[1] == '-' ? 2 : 1);
     const size_t equals = body.find('=');
-    const absl::string_view name = body.substr(0, equals);
+    const std::string name = FlagName(body.substr(0, equals));
     const bool has_value = equals != absl::string_view::npos;
     if (IsHelpFlag(name)) {
       line.help = true;
@@ -73,6 +86,9 @@ absl::StatusOr<CommandLine> CheckCommandLine(int argc, char** argv) {
       value = has_value ? std::string(body.substr(equals + 1)) : lookup.bare_value;
     } else if (has_value) {
       value = std::string(body.substr(equals + 1));
+    } else if (const char* bare = BareValue(flag_name);
+               bare != nullptr && (i + 1 == argc || argv[i + 1][0] == '-')) {
+      value = bare;
     } else if (i + 1 < argc) {
       value = argv[++i];
     } else {

@@ -1,8 +1,9 @@
-// Checks attnctl's command line before Abseil parses it, so that an unknown flag or a bad value
-// is a one-line usage error (exit 2) rather than Abseil's exit 1, and records which flags were
-// given. Accepts exactly Abseil's syntax: -name or --name, "=value" or the next argument as the
-// value, --name / --noname for bools, "--" ending the flags. Call once, from main, before
-// absl::ParseCommandLine; FlagGiven then answers for the rest of the process.
+// attnctl's command-line parser, over the Abseil flags linked into the binary, so that an
+// unknown flag or a bad value is a one-line usage error (exit 2) rather than Abseil's exit 1,
+// and so that it records which flags were given. Abseil's syntax (-name or --name, "=value" or
+// the next argument as the value, --name / --noname for bools, "--" ending the flags), plus:
+// dashes in names mean underscores (--max-error-rate), and --verify may stand without a value.
+// Call once, from main; FlagGiven then answers for the rest of the process.
 #ifndef ATTNSERVE_CLIENT_ATTNCTL_COMMAND_LINE_H_
 #define ATTNSERVE_CLIENT_ATTNCTL_COMMAND_LINE_H_
 

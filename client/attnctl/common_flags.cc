@@ -6,6 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 
+ABSL_FLAG(int32_t, verify, 0,
+          "Recompute locally with the float64 reference and compare (relative L2 error; "
+          "tolerance 1e-5 for float32 outputs, 1e-2 for float16/bfloat16, 1e-5 for lse and "
+          "probabilities). attention: a bare --verify checks its response (exit 3 on a "
+          "mismatch); bench: --verify K checks one response in K (exit 3 on any mismatch).");
 ABSL_FLAG(std::string, target, "127.0.0.1:50051",
           "Server address, host:port or a gRPC target URI.");
 ABSL_FLAG(double, timeout_seconds, 60, "Deadline of each RPC, in seconds.");

@@ -19,6 +19,7 @@ ABSL_DECLARE_FLAG(int64_t, head_dim);
 ABSL_DECLARE_FLAG(std::string, dtype);
 ABSL_DECLARE_FLAG(std::string, query);
 ABSL_DECLARE_FLAG(std::string, output);
+ABSL_DECLARE_FLAG(int32_t, verify);
 
 namespace attnserve::attnctl {
 

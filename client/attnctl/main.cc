@@ -6,7 +6,6 @@
 #include <string>
 #include <vector>
 
-#include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "client/attnctl/command.h"
@@ -41,7 +40,7 @@ absl::Status CheckFlagsApply(const Command& command, const std::vector<std::stri
 
 int Main(int argc, char** argv) {
   const std::vector<Command> commands = {InfoCommand(), HealthCommand(), AttentionCommand(),
-                                         RotaryCommand(), AlibiCommand()};
+                                         RotaryCommand(), AlibiCommand(), BenchCommand()};
   absl::StatusOr<CommandLine> line = CheckCommandLine(argc, argv);
   if (!line.ok()) return ReportUsageError(absl::StrCat(line.status().message(), " (see --help)"));
   std::vector<std::string>& positional = line->positional;
@@ -73,9 +72,8 @@ int Main(int argc, char** argv) {
   if (absl::Status status = CheckFlagsApply(*command, line->flags); !status.ok()) {
     return ReportUsageError(status.message());
   }
-  // CheckCommandLine has checked and set every flag; Abseil's own parse sets the same values
-  // and leaves its state (program name, flags marked as given) as every Abseil binary has it.
-  absl::ParseCommandLine(argc, argv);
+  // CheckCommandLine has checked and set every flag (Abseil's own parser would reject the
+  // dashed names and optional values it accepts).
   return command->run();
 }
 

@@ -10,4 +10,11 @@ int64_t AttentionProblem::request_length() const {
   return max_offset + shape.kv_len;
 }
 
+const char* EncodingKind(const AttentionProblem& problem) {
+  if (problem.rotary && problem.alibi) return "hybrid";
+  if (problem.rotary) return "rotary";
+  if (problem.alibi) return "alibi";
+  return "none";
+}
+
 }  // namespace attnserve

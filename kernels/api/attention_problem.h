@@ -44,6 +44,9 @@ struct AttentionProblem {
   int64_t request_length() const;
 };
 
+// "none", "rotary", "alibi" or "hybrid" (both): how reports and metrics name the encoding.
+const char* EncodingKind(const AttentionProblem& problem);
+
 // Where a backend writes its results. `output` is [batch, q_len, heads, v_head_dim] in any
 // dtype; `lse` ([batch, heads, q_len]) and `probabilities` ([batch, heads, q_len, kv_len]) are
 // float32 and written only when not null.

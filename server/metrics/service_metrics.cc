@@ -21,13 +21,6 @@ prometheus::Histogram::BucketBoundaries ByteBuckets() {
 
 }  // namespace
 
-const char* EncodingKind(const AttentionProblem& problem) {
-  if (problem.rotary && problem.alibi) return "hybrid";
-  if (problem.rotary) return "rotary";
-  if (problem.alibi) return "alibi";
-  return "none";
-}
-
 ServiceMetrics::ServiceMetrics(prometheus::Registry& registry, const std::string& version,
                                const std::string& backends, int compute_threads)
     : requests_(prometheus::BuildCounter()

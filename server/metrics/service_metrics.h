@@ -25,9 +25,6 @@
 
 namespace attnserve {
 
-// "none", "rotary", "alibi" or "hybrid".
-const char* EncodingKind(const AttentionProblem& problem);
-
 class ServiceMetrics {
  public:
   // `backends` is the comma-separated list reported by attnserve_build_info.

@@ -1,0 +1,298 @@
+#include "client/attnctl/bench/load_generator.h"
+
+#include <arpa/inet.h>
+
+#include <atomic>
+#include <chrono>
+#include <limits>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace attnserve::attnctl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool IsIpv4HostPort(const std::string& target) {
+  const size_t colon = target.rfind(':');
+  in_addr address;
+  return colon != std::string::npos &&
+         inet_pton(AF_INET, target.substr(0, colon).c_str(), &address) == 1;
+}
+
+double SecondsBetween(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+// The state of one level. A call is measured when it was sent (closed loop) or scheduled (open
+// loop) inside the measured window; it is then recorded whenever it completes, so a window's
+// count is exactly what it sent, and the server's metrics agree with it.
+class LevelRun {
+ public:
+  LevelRun(const LevelConfig& config,
+           const std::vector<std::unique_ptr<v1::AttentionService::Stub>>& stubs,
+           const Workload& workload, uint64_t seed)
+      : config_(config), stubs_(stubs), workload_(workload), generator_(seed) {
+    result_.concurrency = config.concurrency;
+    result_.rate = config.rate;
+  }
+
+  LevelResult Execute(const ProgressCallback& progress) {
+    const Clock::time_point start = Clock::now();
+    const Clock::time_point measure_from = start + absl::ToChronoNanoseconds(config_.warmup);
+    if (config_.rate) {
+      RunOpenLoop(start, measure_from, progress);
+    } else {
+      RunClosedLoop(measure_from, progress);
+    }
+    absl::MutexLock lock(&mutex_);
+    mutex_.Await(absl::Condition(
+        +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
+    if (config_.max_requests > 0) {
+      result_.seconds = SecondsBetween(measure_start_, last_completion_);
+    }
+    return std::move(result_);
+  }
+
+ private:
+  struct Call {
+    grpc::ClientContext context;
+    v1::AttentionResponse response;
+    const RequestKind* kind = nullptr;
+    Clock::time_point start;  // sent (closed loop) or scheduled (open loop)
+    bool measured = false;
+  };
+
+  // Whether the window still takes calls: --requests not yet all sent, --duration not over.
+  bool WindowOpen(Clock::time_point now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (config_.max_requests > 0) return sent_measured_ < config_.max_requests;
+    return now < measure_start_ + absl::ToChronoNanoseconds(config_.duration);
+  }
+
+  void ReportProgress(const ProgressCallback& progress, Clock::time_point now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (!progress || !measuring_ || now - last_progress_ < std::chrono::milliseconds(500)) return;
+    last_progress_ = now;
+    progress(result_.requests, SecondsBetween(measure_start_, now));
+  }
+
+  void StartMeasuringIfDue(Clock::time_point measure_from) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    const Clock::time_point now = Clock::now();
+    if (!measuring_ && now >= measure_from) {
+      measuring_ = true;
+      measure_start_ = now;
+    }
+  }
+
+  void RunClosedLoop(Clock::time_point measure_from, const ProgressCallback& progress) {
+    {
+      absl::MutexLock lock(&mutex_);
+      in_flight_ = config_.concurrency;
+      StartMeasuringIfDue(measure_from);  // with no warmup, the first calls count
+    }
+    for (int i = 0; i < config_.concurrency; ++i) Issue(Clock::now(), std::nullopt);
+    while (true) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      absl::MutexLock lock(&mutex_);
+      StartMeasuringIfDue(measure_from);
+      const Clock::time_point now = Clock::now();
+      if (measuring_ && !WindowOpen(now)) {
+        stopping_ = true;  // completions stop sending
+        if (config_.max_requests == 0) result_.seconds = SecondsBetween(measure_start_, now);
+        return;
+      }
+      ReportProgress(progress, now);
+    }
+  }
+
+  void RunOpenLoop(Clock::time_point start, Clock::time_point measure_from,
+                   const ProgressCallback& progress) {
+    const double interval_s = 1.0 / *config_.rate;
+    for (int64_t k = 0;; ++k) {
+      const Clock::time_point scheduled =
+          start + std::chrono::duration_cast<Clock::duration>(
+                      std::chrono::duration<double>(static_cast<double>(k) * interval_s));
+      bool measured = false;
+      {
+        absl::MutexLock lock(&mutex_);
+        if (!measuring_ && scheduled >= measure_from) {
+          measuring_ = true;
+          measure_start_ = scheduled;
+        }
+        if (measuring_ && !WindowOpen(scheduled)) break;
+        measured = measuring_;
+      }
+      std::this_thread::sleep_until(scheduled);
+      {
+        absl::MutexLock lock(&mutex_);
+        // At most `concurrency` in flight; a call that waits here still counts from `scheduled`.
+        mutex_.Await(absl::Condition(
+            +[](LevelRun* run) ABSL_EXCLUSIVE_LOCKS_REQUIRED(run->mutex_) {
+              return run->in_flight_ < run->config_.concurrency;
+            },
+            this));
+        ++in_flight_;
+        ReportProgress(progress, Clock::now());
+      }
+      Issue(scheduled, measured);
+    }
+    // The window is the schedule it covered.
+    absl::MutexLock lock(&mutex_);
+    if (config_.max_requests == 0) result_.seconds = absl::ToDoubleSeconds(config_.duration);
+  }
+
+  // Sends one call, counted in in_flight_ by the caller. `measured`: decided by the open loop's
+  // schedule, or (nullopt) by whether the closed loop's window is open now.
+  void Issue(Clock::time_point start, std::optional<bool> measured) {
+    auto* call = new Call;
+    size_t stub_index;
+    {
+      absl::MutexLock lock(&mutex_);
+      call->kind = &workload_.Pick(generator_);
+      stub_index = next_stub_++ % stubs_.size();
+      call->measured = measured.value_or(measuring_ && WindowOpen(Clock::now()));
+      if (call->measured) ++sent_measured_;
+    }
+    call->start = start;
+    call->context.set_deadline(std::chrono::system_clock::now() +
+                               absl::ToChronoNanoseconds(config_.call_timeout));
+    stubs_[stub_index]->async()->ComputeAttention(
+        &call->context, &call->kind->request, &call->response,
+        [this, call](grpc::Status status) { OnDone(call, status); });
+  }
+
+  void OnDone(Call* call, const grpc::Status& status) {
+    const Clock::time_point done = Clock::now();
+    std::optional<double> verify_error;
+    if (call->measured && status.ok() && config_.verify_every > 0 &&
+        verify_counter_.fetch_add(1) % config_.verify_every == 0) {
+      verify_error = OutputError(*call->kind, call->response);
+    }
+    bool send_next = false;
+    {
+      absl::MutexLock lock(&mutex_);
+      if (call->measured) {
+        Record(*call, status, done, verify_error);
+        last_completion_ = std::max(last_completion_, done);
+      }
+      // The closed loop keeps `concurrency` calls going until its window closes.
+      send_next = !config_.rate && !stopping_ && !(measuring_ && !WindowOpen(done));
+      if (!send_next) --in_flight_;
+    }
+    delete call;
+    if (send_next) Issue(Clock::now(), std::nullopt);  // takes over this call's place in flight
+  }
+
+  void Record(const Call& call, const grpc::Status& status, Clock::time_point done,
+              std::optional<double> verify_error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    ++result_.requests;
+    result_.bytes_sent += call.kind->request_bytes;
+    result_.latency.Record(std::chrono::nanoseconds(done - call.start).count());
+    if (!status.ok()) {
+      ++result_
+            .errors[absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))];
+      return;
+    }
+    ++result_.ok;
+    result_.query_tokens += call.kind->query_tokens;
+    result_.flops += call.kind->flops;
+    result_.bytes_received += static_cast<int64_t>(call.response.ByteSizeLong());
+    if (verify_error) {
+      ++result_.verified;
+      if (!(*verify_error <= call.kind->tolerance)) ++result_.mismatches;
+    }
+  }
+
+  const LevelConfig& config_;
+  const std::vector<std::unique_ptr<v1::AttentionService::Stub>>& stubs_;
+  const Workload& workload_;
+  std::atomic<int64_t> verify_counter_ = 0;
+
+  absl::Mutex mutex_;
+  std::mt19937_64 generator_ ABSL_GUARDED_BY(mutex_);
+  size_t next_stub_ ABSL_GUARDED_BY(mutex_) = 0;
+  int in_flight_ ABSL_GUARDED_BY(mutex_) = 0;
+  bool measuring_ ABSL_GUARDED_BY(mutex_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  int64_t sent_measured_ ABSL_GUARDED_BY(mutex_) = 0;
+  Clock::time_point measure_start_ ABSL_GUARDED_BY(mutex_);
+  Clock::time_point last_completion_ ABSL_GUARDED_BY(mutex_);
+  Clock::time_point last_progress_ ABSL_GUARDED_BY(mutex_);
+  LevelResult result_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace
+
+void LevelResult::Merge(const LevelResult& other) {
+  seconds += other.seconds;
+  requests += other.requests;
+  ok += other.ok;
+  for (const auto& [code, count] : other.errors) errors[code] += count;
+  query_tokens += other.query_tokens;
+  flops += other.flops;
+  bytes_sent += other.bytes_sent;
+  bytes_received += other.bytes_received;
+  latency.Merge(other.latency);
+  verified += other.verified;
+  mismatches += other.mismatches;
+}
+
+absl::StatusOr<std::unique_ptr<LoadGenerator>> LoadGenerator::Create(
+    const std::vector<std::string>& targets, int connections, const Workload& workload,
+    uint64_t seed) {
+  if (targets.empty()) return absl::InvalidArgumentError("--target is empty");
+  if (connections < 1) {
+    return absl::InvalidArgumentError(absl::StrCat("--connections=", connections, " must be >= 1"));
+  }
+  std::string uri = targets[0];
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(std::numeric_limits<int>::max());
+  arguments.SetMaxSendMessageSize(std::numeric_limits<int>::max());
+  // Each channel gets its own connections, so --connections means what it says.
+  arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  if (targets.size() > 1) {
+    for (const std::string& target : targets) {
+      if (!IsIpv4HostPort(target)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--target: with several targets each must be an IPv4 ip:port, not '", target, "'"));
+      }
+    }
+    uri = absl::StrCat("ipv4:", absl::StrJoin(targets, ","));
+    arguments.SetLoadBalancingPolicyName("round_robin");
+  }
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int c = 0; c < connections; ++c) {
+    channels.push_back(
+        grpc::CreateCustomChannel(uri, grpc::InsecureChannelCredentials(), arguments));
+  }
+  return std::unique_ptr<LoadGenerator>(new LoadGenerator(std::move(channels), workload, seed));
+}
+
+LoadGenerator::LoadGenerator(std::vector<std::shared_ptr<grpc::Channel>> channels,
+                             const Workload& workload, uint64_t seed)
+    : channels_(std::move(channels)), workload_(workload), seed_(seed) {
+  for (const auto& channel : channels_) stubs_.push_back(v1::AttentionService::NewStub(channel));
+}
+
+absl::Status LoadGenerator::WaitUntilConnected(absl::Duration timeout) {
+  const auto deadline = std::chrono::system_clock::now() + absl::ToChronoNanoseconds(timeout);
+  for (const auto& channel : channels_) {
+    if (!channel->WaitForConnected(deadline)) {
+      return absl::UnavailableError(
+          absl::StrCat("cannot connect within ", absl::FormatDuration(timeout)));
+    }
+  }
+  return absl::OkStatus();
+}
+
+LevelResult LoadGenerator::Run(const LevelConfig& config, const ProgressCallback& progress) {
+  return LevelRun(config, stubs_, workload_, seed_++).Execute(progress);
+}
+
+}  // namespace attnserve::attnctl

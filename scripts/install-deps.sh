@@ -6,9 +6,9 @@ set -euo pipefail
 packages=(
   cmake ninja-build g++ pkg-config clang-format
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
-  prometheus-cpp-dev libcivetweb-dev civetweb prometheus
+  prometheus-cpp-dev libcivetweb-dev civetweb prometheus nlohmann-json3-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev
-  python3 python3-grpcio python3-numpy python3-protobuf
+  python3 python3-grpcio python3-numpy python3-protobuf python3-matplotlib
 )
 
 missing=()

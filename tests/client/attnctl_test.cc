@@ -17,12 +17,10 @@
 #include "client/cpp/tensors.h"
 #include "client/npy/npy.h"
 #include "gmock/gmock.h"
-#include "grpcpp/security/server_credentials.h"
-#include "grpcpp/server.h"
-#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
 #include "tests/support/attnctl_runner.h"
 #include "tests/support/server_process.h"
+#include "tests/support/wrong_attention_server.h"
 
 namespace attnserve {
 namespace {
@@ -303,30 +301,9 @@ TEST_F(AttnctlTest, RotaryRotatesQueryFileAsTheWorkedValue) {
   for (int i = 0; i < 8; ++i) EXPECT_NEAR(array->values[i], expected[i], 1e-6) << i;
 }
 
-// A server whose attention is wrong: every output element is 0.25.
-class WrongAttentionService final : public v1::AttentionService::Service {
-  grpc::Status ComputeAttention(grpc::ServerContext*, const v1::AttentionRequest* request,
-                                v1::AttentionResponse* response) override {
-    const std::vector<int64_t> shape = {request->query().shape(0), request->query().shape(1),
-                                        request->query().shape(2), request->value().shape(3)};
-    const std::vector<float> values(shape[0] * shape[1] * shape[2] * shape[3], 0.25f);
-    *response->mutable_output() = MakeTensor(DataType::kFloat32, shape, values);
-    response->set_backend("wrong");
-    return grpc::Status::OK;
-  }
-};
-
-TEST(Attnctl, VerifyAgainstAWrongServerExitsThree) {
-  WrongAttentionService service;
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
-  const RunResult result =
-      RunAttnctl({"attention", "--target", absl::StrCat("127.0.0.1:", port), "--verify"});
-  server->Shutdown();
+TEST(Attnctl, VerifyAgainstASubtlyWrongServerExitsThree) {
+  testing::WrongAttentionServer server;
+  const RunResult result = RunAttnctl({"attention", "--target", server.target(), "--verify"});
   EXPECT_EQ(result.exit_code, 3) << result.out << result.err;
   EXPECT_THAT(result.out, HasSubstr("MISMATCH"));
 }

@@ -6,17 +6,13 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "client/cpp/tensors.h"
 #include "gmock/gmock.h"
-#include "grpcpp/security/server_credentials.h"
-#include "grpcpp/server_builder.h"
 #include "gtest/gtest.h"
-#include "kernels/reference/reference_attention.h"
 #include "nlohmann/json.hpp"
-#include "server/decode/attention_decoder.h"
 #include "server/server.h"
 #include "tests/server/registry_reader.h"
 #include "tests/support/attnctl_runner.h"
+#include "tests/support/wrong_attention_server.h"
 
 namespace attnserve {
 namespace {
@@ -132,34 +128,10 @@ TEST(Bench, ServerErrorsAreCountedByCodeAndFailTheRun) {
   EXPECT_EQ(result.exit_code, 0) << result.err;
 }
 
-// A server whose answers are off by a relative 1e-4: ten times the fp32 tolerance, small
-// enough that only a real comparison notices. Test-only; no production code path does this.
-class SubtlyWrongService final : public v1::AttentionService::Service {
-  grpc::Status ComputeAttention(grpc::ServerContext*, const v1::AttentionRequest* request,
-                                v1::AttentionResponse* response) override {
-    absl::StatusOr<DecodedAttention> decoded = DecodeAttentionRequest(*request, {});
-    if (!decoded.ok()) return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad request");
-    const std::vector<double> right = ComputeReferenceAttention(decoded->problem, false).output;
-    std::vector<float> wrong(right.begin(), right.end());
-    for (float& value : wrong) value *= 1.0001f;
-    const AttentionShape& s = decoded->problem.shape;
-    *response->mutable_output() =
-        MakeTensor(DataType::kFloat32, {s.batch, s.q_len, s.heads, s.v_head_dim}, wrong);
-    return grpc::Status::OK;
-  }
-};
-
 TEST(Bench, VerifyCatchesASubtlyWrongServer) {
-  SubtlyWrongService service;
-  int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
+  testing::WrongAttentionServer server;
   const RunResult result =
-      Bench(absl::StrCat("127.0.0.1:", port), With(kSmall, {"--requests", "10", "--verify", "2"}));
-  server->Shutdown();
+      Bench(server.target(), With(kSmall, {"--requests", "10", "--verify", "2"}));
   EXPECT_EQ(result.exit_code, 3) << result.err;
   const nlohmann::json level = Json(result)["levels"][0];
   EXPECT_EQ(level["verified"], 5);

@@ -23,6 +23,15 @@ ABSL_FLAG(int64_t, max_message_bytes, int64_t{256} << 20,
           "Largest request and response message, in bytes.");
 ABSL_FLAG(int64_t, max_probability_elements, int64_t{64} << 20,
           "Largest batch*heads*q_len*kv_len a request may ask return_probabilities for.");
+ABSL_FLAG(int64_t, max_tensor_elements, int64_t{1} << 27,
+          "Largest element count of any one request tensor.");
+ABSL_FLAG(int64_t, max_attention_work, int64_t{1} << 32,
+          "Largest batch*heads*q_len*kv_len of one ComputeAttention request.");
+ABSL_FLAG(int, max_inflight_requests, 256,
+          "Calls accepted and not yet finished, queued ones included; more are refused with "
+          "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_queued_requests, 128,
+          "Calls waiting for a compute thread; more are refused with RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::string, backend, "cpu", "Backend for requests that name none: cpu or reference.");
 ABSL_FLAG(double, shutdown_grace_seconds, 10,
           "On SIGINT/SIGTERM, how long in-flight calls get to finish.");
@@ -63,6 +72,10 @@ int main(int argc, char** argv) {
       threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
   config.limits.max_message_bytes = absl::GetFlag(FLAGS_max_message_bytes);
   config.limits.max_probability_elements = absl::GetFlag(FLAGS_max_probability_elements);
+  config.limits.max_tensor_elements = absl::GetFlag(FLAGS_max_tensor_elements);
+  config.limits.max_attention_work = absl::GetFlag(FLAGS_max_attention_work);
+  config.admission.max_inflight_requests = absl::GetFlag(FLAGS_max_inflight_requests);
+  config.admission.max_queued_requests = absl::GetFlag(FLAGS_max_queued_requests);
   config.default_backend = absl::GetFlag(FLAGS_backend);
 
   absl::StatusOr<std::unique_ptr<attnserve::Server>> server =

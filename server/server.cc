@@ -43,6 +43,14 @@ absl::Status ValidateConfig(const ServerConfig& config) {
         absl::StrCat("--max_message_bytes=", config.limits.max_message_bytes, " must be in [1024, ",
                      kMaxGrpcMessage, "]"));
   }
+  for (const auto& [flag, value] :
+       {std::pair{"--max_tensor_elements", config.limits.max_tensor_elements},
+        std::pair{"--max_attention_work", config.limits.max_attention_work},
+        std::pair{"--max_inflight_requests", int64_t{config.admission.max_inflight_requests}},
+        std::pair{"--max_queued_requests", int64_t{config.admission.max_queued_requests}}}) {
+    if (value < 1)
+      return absl::InvalidArgumentError(absl::StrCat(flag, "=", value, " must be >= 1"));
+  }
   if (config.limits.max_probability_elements < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "--max_probability_elements=", config.limits.max_probability_elements, " must be >= 0"));
@@ -81,9 +89,11 @@ Server::Server(const ServerConfig& config, BackendRegistry backends,
                        config.compute_threads),
       executor_(config.compute_threads),
       backends_(std::move(backends)),
-      handlers_(backends_, config.limits, {ATTNSERVE_VERSION, config.compute_threads},
+      handlers_(backends_, config.limits,
+                {ATTNSERVE_VERSION, config.compute_threads, config.admission.max_inflight_requests,
+                 config.admission.max_queued_requests},
                 service_metrics_),
-      service_(handlers_, executor_, service_metrics_) {
+      service_(handlers_, executor_, service_metrics_, config.admission) {
   grpc_metrics_.Initialize(kServiceName, MethodsOf(kServiceName));
 }
 

@@ -30,6 +30,7 @@ struct ServerConfig {
   int metrics_port = 9464;
   int compute_threads = 1;
   RequestLimits limits;
+  AdmissionLimits admission;
   std::string default_backend = "cpu";
 };
 

@@ -3,6 +3,7 @@
 #ifndef ATTNSERVE_KERNELS_API_BACKEND_H_
 #define ATTNSERVE_KERNELS_API_BACKEND_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,11 @@ struct BackendDescription {
   std::string description;
 };
 
+// Polled by a backend between units of work (a block of query rows); when it returns true the
+// backend stops and returns CANCELLED, so a client that left costs at most one unit. An empty
+// StopCheck never stops.
+using StopCheck = std::function<bool()>;
+
 class Backend {
  public:
   virtual ~Backend() = default;
@@ -26,8 +32,9 @@ class Backend {
   virtual BackendDescription Describe() const = 0;
 
   // Computes `problem` into `outputs`, whose buffers have the shapes AttentionOutputs documents.
-  virtual absl::Status Run(const AttentionProblem& problem,
-                           const AttentionOutputs& outputs) const = 0;
+  // Stopped by `should_stop`, the outputs hold partial results and must not be used.
+  virtual absl::Status Run(const AttentionProblem& problem, const AttentionOutputs& outputs,
+                           const StopCheck& should_stop) const = 0;
 };
 
 }  // namespace attnserve

@@ -141,14 +141,21 @@ BackendDescription CpuBackend::Describe() const {
           "exact float32 CPU attention with fused RoPE/ALiBi"};
 }
 
-absl::Status CpuBackend::Run(const AttentionProblem& problem,
-                             const AttentionOutputs& outputs) const {
+absl::Status CpuBackend::Run(const AttentionProblem& problem, const AttentionOutputs& outputs,
+                             const StopCheck& should_stop) const {
+  // Rows between two looks at should_stop: a few milliseconds of work at long kv_len.
+  constexpr int64_t kRowsPerCheck = 16;
   const AttentionEncoding encoding = BuildAttentionEncoding(problem);
   const PreparedInputs inputs = PrepareInputs(problem, encoding);
   RowComputer computer(problem, encoding, inputs, outputs);
   for (int64_t b = 0; b < problem.shape.batch; ++b) {
     for (int64_t h = 0; h < problem.shape.heads; ++h) {
-      for (int64_t i = 0; i < problem.shape.q_len; ++i) computer.Compute(b, h, i);
+      for (int64_t i = 0; i < problem.shape.q_len; ++i) {
+        if (i % kRowsPerCheck == 0 && should_stop && should_stop()) {
+          return absl::CancelledError("stopped while computing");
+        }
+        computer.Compute(b, h, i);
+      }
     }
   }
   return absl::OkStatus();

@@ -13,7 +13,8 @@ namespace attnserve {
 class CpuBackend final : public Backend {
  public:
   BackendDescription Describe() const override;
-  absl::Status Run(const AttentionProblem& problem, const AttentionOutputs& outputs) const override;
+  absl::Status Run(const AttentionProblem& problem, const AttentionOutputs& outputs,
+                   const StopCheck& should_stop) const override;
 };
 
 }  // namespace attnserve

@@ -43,10 +43,10 @@ void RotateAll(std::vector<double>& data, const AttentionProblem& problem, int64
   }
 }
 
-}  // namespace
-
-ReferenceAttentionResult ComputeReferenceAttention(const AttentionProblem& problem,
-                                                   bool with_probabilities) {
+// The reference computation; nullopt when `should_stop` said stop.
+std::optional<ReferenceAttentionResult> Compute(const AttentionProblem& problem,
+                                                bool with_probabilities,
+                                                const StopCheck& should_stop) {
   const AttentionShape& shape = problem.shape;
   std::vector<double> query = ToDoubleVector(problem.query);
   std::vector<double> key = ToDoubleVector(problem.key);
@@ -73,6 +73,7 @@ ReferenceAttentionResult ComputeReferenceAttention(const AttentionProblem& probl
   for (int64_t b = 0; b < shape.batch; ++b) {
     const int64_t offset = problem.position_offset(b);
     for (int64_t h = 0; h < shape.heads; ++h) {
+      if (should_stop && should_stop()) return std::nullopt;
       const int64_t kv_head = h / group;
       for (int64_t i = 0; i < shape.q_len; ++i) {
         const int64_t query_position = offset + shape.kv_len - shape.q_len + i;
@@ -119,6 +120,13 @@ ReferenceAttentionResult ComputeReferenceAttention(const AttentionProblem& probl
   return result;
 }
 
+}  // namespace
+
+ReferenceAttentionResult ComputeReferenceAttention(const AttentionProblem& problem,
+                                                   bool with_probabilities) {
+  return *Compute(problem, with_probabilities, /*should_stop=*/{});
+}
+
 BackendDescription ReferenceBackend::Describe() const {
   return {"reference",
           {"cpu: float64, single thread"},
@@ -126,10 +134,12 @@ BackendDescription ReferenceBackend::Describe() const {
           "float64 plain-loop oracle; slow, for cross-checking other backends"};
 }
 
-absl::Status ReferenceBackend::Run(const AttentionProblem& problem,
-                                   const AttentionOutputs& outputs) const {
-  const ReferenceAttentionResult result =
-      ComputeReferenceAttention(problem, /*with_probabilities=*/outputs.probabilities != nullptr);
+absl::Status ReferenceBackend::Run(const AttentionProblem& problem, const AttentionOutputs& outputs,
+                                   const StopCheck& should_stop) const {
+  const std::optional<ReferenceAttentionResult> computed =
+      Compute(problem, /*with_probabilities=*/outputs.probabilities != nullptr, should_stop);
+  if (!computed) return absl::CancelledError("stopped while computing");
+  const ReferenceAttentionResult& result = *computed;
   for (size_t n = 0; n < result.output.size(); ++n) {
     StoreElement(outputs.output.dtype, outputs.output.data, static_cast<int64_t>(n),
                  static_cast<float>(result.output[n]));

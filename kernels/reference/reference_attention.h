@@ -25,7 +25,9 @@ ReferenceAttentionResult ComputeReferenceAttention(const AttentionProblem& probl
 class ReferenceBackend final : public Backend {
  public:
   BackendDescription Describe() const override;
-  absl::Status Run(const AttentionProblem& problem, const AttentionOutputs& outputs) const override;
+  // Polls `should_stop` once per (batch, head).
+  absl::Status Run(const AttentionProblem& problem, const AttentionOutputs& outputs,
+                   const StopCheck& should_stop) const override;
 };
 
 }  // namespace attnserve

@@ -128,7 +128,22 @@ absl::Status DecodeEncoding(const v1::PositionEncoding& encoding, AttentionProbl
 
 absl::Status CheckLimits(const DecodedAttention& decoded, const RequestLimits& limits) {
   const AttentionShape& s = decoded.problem.shape;
+  for (const auto& [name, tensor] :
+       {std::pair{"query", &decoded.problem.query}, std::pair{"key", &decoded.problem.key},
+        std::pair{"value", &decoded.problem.value}}) {
+    if (tensor->num_elements() > limits.max_tensor_elements) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(name, " has ", tensor->num_elements(),
+                       " elements, over max_tensor_elements=", limits.max_tensor_elements));
+    }
+  }
   const int64_t rows = s.batch * s.heads * s.q_len;  // bounded by the query's element count
+  const std::optional<int64_t> work = CheckedProduct({rows, s.kv_len});
+  if (!work || *work > limits.max_attention_work) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("attention work batch*heads*q_len*kv_len=", rows, "*", s.kv_len,
+                     " is over max_attention_work=", limits.max_attention_work));
+  }
   int64_t probability_elements = 0;
   if (decoded.return_probabilities) {
     const std::optional<int64_t> elements = CheckedProduct({rows, s.kv_len});

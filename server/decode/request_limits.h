@@ -15,6 +15,9 @@ namespace attnserve {
 struct RequestLimits {
   int64_t max_message_bytes = int64_t{256} << 20;
   int64_t max_probability_elements = int64_t{64} << 20;
+  int64_t max_tensor_elements = int64_t{1} << 27;
+  // batch * heads * q_len * kv_len: about 2e12 FLOPs at d=128, minutes on a small CPU.
+  int64_t max_attention_work = int64_t{1} << 32;
 };
 
 // Room left in max_message_bytes for what surrounds the tensors (tags, shapes, strings).

@@ -38,7 +38,8 @@ absl::StatusOr<std::optional<TensorView>> DecodeOptionalSequence(const v1::Rotar
 
 }  // namespace
 
-absl::StatusOr<DecodedRotary> DecodeRotaryRequest(const v1::RotaryRequest& request) {
+absl::StatusOr<DecodedRotary> DecodeRotaryRequest(const v1::RotaryRequest& request,
+                                                  const RequestLimits& limits) {
   // The response holds the same tensors as the request, so it fits whatever the request did.
   DecodedRotary decoded;
   absl::StatusOr<std::optional<TensorView>> query = DecodeOptionalSequence(request, true);
@@ -56,6 +57,13 @@ absl::StatusOr<DecodedRotary> DecodeRotaryRequest(const v1::RotaryRequest& reque
             absl::StrCat("key.shape[", d, "]=", (**key).shape[d], " must equal query.shape[", d,
                          "]=", (**query).shape[d], " (", names[d], ")"));
       }
+    }
+  }
+  for (const auto& [name, tensor] : {std::pair{"query", &*query}, std::pair{"key", &*key}}) {
+    if (*tensor && (**tensor).num_elements() > limits.max_tensor_elements) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat(name, " has ", (**tensor).num_elements(),
+                       " elements, over max_tensor_elements=", limits.max_tensor_elements));
     }
   }
   const TensorView& any = *query ? **query : **key;

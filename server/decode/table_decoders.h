@@ -23,8 +23,9 @@ struct DecodedRotary {
   std::vector<int64_t> positions;  // seq entries (0 .. seq - 1 when the request had none)
   int64_t request_length = 0;      // max(positions) + 1
 };
-// No limits to check: the response holds the same tensors as the request.
-absl::StatusOr<DecodedRotary> DecodeRotaryRequest(const v1::RotaryRequest& request);
+// The response holds the same tensors as the request, so only max_tensor_elements applies.
+absl::StatusOr<DecodedRotary> DecodeRotaryRequest(const v1::RotaryRequest& request,
+                                                  const RequestLimits& limits);
 
 struct DecodedRotaryTable {
   RotarySpec rotary;

@@ -48,9 +48,10 @@ absl::Status CheckOne(const Backend& backend, const std::string& name, DataType 
   problem.position_offsets = {50000};
 
   std::vector<float> output(s.q_len * s.heads * s.v_head_dim);
-  const absl::Status status = backend.Run(problem, {{DataType::kFloat32,
-                                                     {1, s.q_len, s.heads, s.v_head_dim},
-                                                     reinterpret_cast<std::byte*>(output.data())}});
+  const AttentionOutputs outputs{{DataType::kFloat32,
+                                  {1, s.q_len, s.heads, s.v_head_dim},
+                                  reinterpret_cast<std::byte*>(output.data())}};
+  const absl::Status status = backend.Run(problem, outputs, /*should_stop=*/{});
   if (!status.ok()) {
     return absl::InternalError(absl::StrCat("backend ", name, " failed its self-check on ",
                                             ToString(dtype), ": ", status.message()));

@@ -9,7 +9,8 @@
 namespace attnserve {
 
 absl::Status RequestHandlers::ComputeAttention(const v1::AttentionRequest& request,
-                                               v1::AttentionResponse& response) const {
+                                               v1::AttentionResponse& response,
+                                               const StopCheck& should_stop) const {
   absl::StatusOr<DecodedAttention> decoded = DecodeAttentionRequest(request, limits_);
   if (!decoded.ok()) return decoded.status();
   absl::StatusOr<const Backend*> backend = backends_.Select(decoded->backend);
@@ -31,7 +32,7 @@ absl::Status RequestHandlers::ComputeAttention(const v1::AttentionRequest& reque
             .data);
   }
   const auto started = std::chrono::steady_clock::now();
-  if (absl::Status status = (*backend)->Run(decoded->problem, outputs); !status.ok()) {
+  if (absl::Status status = (*backend)->Run(decoded->problem, outputs, should_stop); !status.ok()) {
     return status;
   }
   const std::string& backend_name =
@@ -45,7 +46,7 @@ absl::Status RequestHandlers::ComputeAttention(const v1::AttentionRequest& reque
 }
 
 absl::Status RequestHandlers::GetServerInfo(v1::ServerInfo& response) const {
-  response.set_version(identity_.version);
+  response.set_version(description_.version);
   for (const BackendDescription& description : backends_.descriptions()) {
     v1::BackendInfo& info = *response.add_backends();
     info.set_name(description.name);
@@ -57,7 +58,11 @@ absl::Status RequestHandlers::GetServerInfo(v1::ServerInfo& response) const {
   v1::ServerLimits& limits = *response.mutable_limits();
   limits.set_max_message_bytes(limits_.max_message_bytes);
   limits.set_max_probability_elements(limits_.max_probability_elements);
-  limits.set_compute_threads(identity_.compute_threads);
+  limits.set_compute_threads(description_.compute_threads);
+  limits.set_max_tensor_elements(limits_.max_tensor_elements);
+  limits.set_max_attention_work(limits_.max_attention_work);
+  limits.set_max_inflight_requests(description_.max_inflight_requests);
+  limits.set_max_queued_requests(description_.max_queued_requests);
   return absl::OkStatus();
 }
 

@@ -31,7 +31,7 @@ void RotateTensor(const TensorView& input, const RotaryFrequencies& frequencies,
 
 absl::Status RequestHandlers::ApplyRotary(const v1::RotaryRequest& request,
                                           v1::RotaryResponse& response) const {
-  absl::StatusOr<DecodedRotary> decoded = DecodeRotaryRequest(request);
+  absl::StatusOr<DecodedRotary> decoded = DecodeRotaryRequest(request, limits_);
   if (!decoded.ok()) return decoded.status();
   const RotaryFrequencies frequencies =
       ComputeRotaryFrequencies(decoded->rotary, decoded->request_length);

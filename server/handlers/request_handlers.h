@@ -14,19 +14,27 @@
 
 namespace attnserve {
 
-struct ServerIdentity {
+// What GetServerInfo reports beyond the backends and the per-request limits.
+struct ServerDescription {
   std::string version;
   int compute_threads = 0;
+  int max_inflight_requests = 0;
+  int max_queued_requests = 0;
 };
 
 class RequestHandlers {
  public:
-  RequestHandlers(const BackendRegistry& backends, RequestLimits limits, ServerIdentity identity,
-                  ServiceMetrics& metrics)
-      : backends_(backends), limits_(limits), identity_(std::move(identity)), metrics_(metrics) {}
+  RequestHandlers(const BackendRegistry& backends, RequestLimits limits,
+                  ServerDescription description, ServiceMetrics& metrics)
+      : backends_(backends),
+        limits_(limits),
+        description_(std::move(description)),
+        metrics_(metrics) {}
 
+  // `should_stop` is polled while computing; when it says stop the call ends CANCELLED.
   absl::Status ComputeAttention(const v1::AttentionRequest& request,
-                                v1::AttentionResponse& response) const;
+                                v1::AttentionResponse& response,
+                                const StopCheck& should_stop) const;
   absl::Status ApplyRotary(const v1::RotaryRequest& request, v1::RotaryResponse& response) const;
   absl::Status GetRotaryTable(const v1::RotaryTableRequest& request,
                               v1::RotaryTable& response) const;
@@ -38,7 +46,7 @@ class RequestHandlers {
  private:
   const BackendRegistry& backends_;
   const RequestLimits limits_;
-  const ServerIdentity identity_;
+  const ServerDescription description_;
   ServiceMetrics& metrics_;
 };
 

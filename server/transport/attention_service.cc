@@ -5,6 +5,8 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+
 namespace attnserve {
 namespace {
 
@@ -16,23 +18,52 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 }  // namespace
 
+absl::Status AttentionService::Admit() {
+  absl::MutexLock lock(&admission_mutex_);
+  if (inflight_ >= limits_.max_inflight_requests) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("server busy: ", inflight_,
+                     " calls in flight, at max_inflight_requests=", limits_.max_inflight_requests));
+  }
+  if (queued_ >= limits_.max_queued_requests) {
+    return absl::ResourceExhaustedError(absl::StrCat("server busy: ", queued_,
+                                                     " calls wait for a compute thread, at "
+                                                     "max_queued_requests=",
+                                                     limits_.max_queued_requests));
+  }
+  ++inflight_;
+  ++queued_;
+  return absl::OkStatus();
+}
+
 template <typename Request, typename Response, typename Handler>
 grpc::ServerUnaryReactor* AttentionService::Offload(grpc::CallbackServerContext* context,
                                                     const char* method, const Request* request,
                                                     Response* response, Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status admitted = Admit(); !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));  // refused before anything was accepted
+    return reactor;
+  }
   metrics_.CallAccepted();
   const auto accepted = std::chrono::steady_clock::now();
   executor_.Submit([this, context, reactor, method, request, response, handler, accepted] {
+    {
+      absl::MutexLock lock(&admission_mutex_);
+      --queued_;
+    }
     metrics_.CallStarted(
         method, std::chrono::duration<double>(std::chrono::steady_clock::now() - accepted).count());
+    const StopCheck client_gone = [context] {
+      return context->IsCancelled() || context->deadline() <= std::chrono::system_clock::now();
+    };
     grpc::Status status;
     if (context->IsCancelled()) {
       status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while queued");
     } else if (context->deadline() <= std::chrono::system_clock::now()) {
       status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued");
     } else {
-      status = ToGrpcStatus(handler(*request, *response));
+      status = ToGrpcStatus(handler(*request, *response, client_gone));
       // The client is gone (cancelled, or its deadline passed): say so, for the metrics.
       if (context->IsCancelled()) {
         status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while computing");
@@ -43,6 +74,10 @@ grpc::ServerUnaryReactor* AttentionService::Offload(grpc::CallbackServerContext*
     metrics_.CallFinished(
         method, static_cast<double>(request->ByteSizeLong()),
         status.ok() ? std::optional<double>(response->ByteSizeLong()) : std::nullopt);
+    {
+      absl::MutexLock lock(&admission_mutex_);
+      --inflight_;
+    }
     reactor->Finish(status);
   });
   return reactor;
@@ -52,36 +87,45 @@ grpc::ServerUnaryReactor* AttentionService::ComputeAttention(grpc::CallbackServe
                                                              const v1::AttentionRequest* request,
                                                              v1::AttentionResponse* response) {
   return Offload(context, "ComputeAttention", request, response,
-                 [this](const auto& in, auto& out) { return handlers_.ComputeAttention(in, out); });
+                 [this](const auto& in, auto& out, const StopCheck& should_stop) {
+                   return handlers_.ComputeAttention(in, out, should_stop);
+                 });
 }
 
 grpc::ServerUnaryReactor* AttentionService::ApplyRotary(grpc::CallbackServerContext* context,
                                                         const v1::RotaryRequest* request,
                                                         v1::RotaryResponse* response) {
   return Offload(context, "ApplyRotary", request, response,
-                 [this](const auto& in, auto& out) { return handlers_.ApplyRotary(in, out); });
+                 [this](const auto& in, auto& out, const StopCheck&) {
+                   return handlers_.ApplyRotary(in, out);
+                 });
 }
 
 grpc::ServerUnaryReactor* AttentionService::GetRotaryTable(grpc::CallbackServerContext* context,
                                                            const v1::RotaryTableRequest* request,
                                                            v1::RotaryTable* response) {
   return Offload(context, "GetRotaryTable", request, response,
-                 [this](const auto& in, auto& out) { return handlers_.GetRotaryTable(in, out); });
+                 [this](const auto& in, auto& out, const StopCheck&) {
+                   return handlers_.GetRotaryTable(in, out);
+                 });
 }
 
 grpc::ServerUnaryReactor* AttentionService::GetAlibiSlopes(grpc::CallbackServerContext* context,
                                                            const v1::AlibiRequest* request,
                                                            v1::AlibiResponse* response) {
   return Offload(context, "GetAlibiSlopes", request, response,
-                 [this](const auto& in, auto& out) { return handlers_.GetAlibiSlopes(in, out); });
+                 [this](const auto& in, auto& out, const StopCheck&) {
+                   return handlers_.GetAlibiSlopes(in, out);
+                 });
 }
 
 grpc::ServerUnaryReactor* AttentionService::GetSinusoidalTable(grpc::CallbackServerContext* context,
                                                                const v1::SinusoidalRequest* request,
                                                                v1::SinusoidalResponse* response) {
-  return Offload(
-      context, "GetSinusoidalTable", request, response,
-      [this](const auto& in, auto& out) { return handlers_.GetSinusoidalTable(in, out); });
+  return Offload(context, "GetSinusoidalTable", request, response,
+                 [this](const auto& in, auto& out, const StopCheck&) {
+                   return handlers_.GetSinusoidalTable(in, out);
+                 });
 }
 
 grpc::ServerUnaryReactor* AttentionService::GetServerInfo(grpc::CallbackServerContext* context,

@@ -1,10 +1,15 @@
-// The gRPC face of attnserve: AttentionService on the callback API. Each RPC is handed to the
-// executor, so gRPC's threads only accept and reply; the executor checks the call's deadline
-// and cancellation before computing and finishes the call with the handler's status.
-// Holds references to what the server owns; gRPC may call it from any thread.
+// The gRPC face of attnserve: AttentionService on the callback API. A call is admitted only
+// while the server has room (max in-flight and queued calls; else RESOURCE_EXHAUSTED), then
+// handed to the executor, so gRPC's threads only accept and reply. The executor drops a call
+// whose client left or whose deadline passed while it was queued, and lets the computation poll
+// for the same while it runs. Holds references to what the server owns; gRPC may call it from
+// any thread.
 #ifndef ATTNSERVE_SERVER_TRANSPORT_ATTENTION_SERVICE_H_
 #define ATTNSERVE_SERVER_TRANSPORT_ATTENTION_SERVICE_H_
 
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "attnserve/v1/attention.grpc.pb.h"
 #include "server/engine/executor.h"
 #include "server/handlers/request_handlers.h"
@@ -12,10 +17,16 @@
 
 namespace attnserve {
 
+struct AdmissionLimits {
+  int max_inflight_requests = 256;  // accepted and not finished, queued ones included
+  int max_queued_requests = 128;    // waiting for a compute thread
+};
+
 class AttentionService final : public v1::AttentionService::CallbackService {
  public:
-  AttentionService(const RequestHandlers& handlers, Executor& executor, ServiceMetrics& metrics)
-      : handlers_(handlers), executor_(executor), metrics_(metrics) {}
+  AttentionService(const RequestHandlers& handlers, Executor& executor, ServiceMetrics& metrics,
+                   AdmissionLimits limits)
+      : handlers_(handlers), executor_(executor), metrics_(metrics), limits_(limits) {}
 
   grpc::ServerUnaryReactor* ComputeAttention(grpc::CallbackServerContext* context,
                                              const v1::AttentionRequest* request,
@@ -37,15 +48,23 @@ class AttentionService final : public v1::AttentionService::CallbackService {
                                           v1::ServerInfo* response) override;
 
  private:
-  // Runs `handler(request, response)` (returning absl::Status) on the executor and finishes the
-  // call with its status, recording the call's queue time and message sizes under `method`.
+  // Admits the call and runs `handler(request, response, should_stop)` (returning
+  // absl::Status) on the executor, finishing the call with its status and recording its queue
+  // time and message sizes under `method`.
   template <typename Request, typename Response, typename Handler>
   grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context, const char* method,
                                     const Request* request, Response* response, Handler handler);
 
+  // Counts a new call in, or says which limit refuses it.
+  absl::Status Admit();
+
   const RequestHandlers& handlers_;
   Executor& executor_;
   ServiceMetrics& metrics_;
+  const AdmissionLimits limits_;
+  absl::Mutex admission_mutex_;
+  int inflight_ ABSL_GUARDED_BY(admission_mutex_) = 0;
+  int queued_ ABSL_GUARDED_BY(admission_mutex_) = 0;
 };
 
 }  // namespace attnserve

@@ -167,6 +167,29 @@ TEST(CpuBackend, RowsWithoutVisibleKeysGiveZerosAndMinusInfinityLse) {
     EXPECT_TRUE(std::isfinite(result->lse[n]));
 }
 
+TEST(Backends, StopWhenAskedAndPollWhileComputing) {
+  AttentionProblem problem;
+  problem.shape = {2, 64, 64, 4, 2, 16, 16};
+  auto owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 12);
+  std::vector<float> output(2 * 64 * 4 * 16);
+  const AttentionOutputs outputs{
+      {DataType::kFloat32, {2, 64, 4, 16}, reinterpret_cast<std::byte*>(output.data())}};
+  const CpuBackend cpu;
+  const ReferenceBackend reference;
+  for (const Backend* backend :
+       {static_cast<const Backend*>(&cpu), static_cast<const Backend*>(&reference)}) {
+    int polls = 0;
+    const StopCheck never = [&polls] { return ++polls < 0; };
+    EXPECT_TRUE(backend->Run(owned->problem, outputs, never).ok());
+    EXPECT_GE(polls, 8) << backend->Describe().name << " polls once per (batch, head) at least";
+    int polls_until_stop = 0;
+    const StopCheck third = [&polls_until_stop] { return ++polls_until_stop == 3; };
+    const absl::Status stopped = backend->Run(owned->problem, outputs, third);
+    EXPECT_EQ(stopped.code(), absl::StatusCode::kCancelled) << backend->Describe().name;
+    EXPECT_EQ(polls_until_stop, 3) << "it stopped at the first poll that said so";
+  }
+}
+
 TEST(CpuBackend, MoreQueriesThanKeysLeavesEarlyCausalRowsEmpty) {
   AttentionProblem problem;
   problem.shape = {1, 6, 4, 1, 1, 8, 8};

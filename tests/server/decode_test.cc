@@ -33,10 +33,7 @@ INSTANTIATE_TEST_SUITE_P(Decode, AttentionRule,
 
 class RotaryRule : public ::testing::TestWithParam<InvalidCase<v1::RotaryRequest>> {};
 TEST_P(RotaryRule, IsRejectedNamingFieldAndRule) {
-  ExpectRejected(testing::ValidRotaryRequest(), GetParam(),
-                 [](const v1::RotaryRequest& request, const RequestLimits&) {
-                   return DecodeRotaryRequest(request);
-                 });
+  ExpectRejected(testing::ValidRotaryRequest(), GetParam(), DecodeRotaryRequest);
 }
 INSTANTIATE_TEST_SUITE_P(Decode, RotaryRule, ::testing::ValuesIn(testing::InvalidRotaryCases()),
                          [](const auto& info) { return info.param.name; });
@@ -66,7 +63,7 @@ INSTANTIATE_TEST_SUITE_P(Decode, SinusoidalRule,
 
 TEST(DecodeValidRequests, EveryValidBaseRequestDecodes) {
   EXPECT_TRUE(DecodeAttentionRequest(testing::ValidAttentionRequest(), {}).ok());
-  EXPECT_TRUE(DecodeRotaryRequest(testing::ValidRotaryRequest()).ok());
+  EXPECT_TRUE(DecodeRotaryRequest(testing::ValidRotaryRequest(), {}).ok());
   EXPECT_TRUE(DecodeRotaryTableRequest(testing::ValidRotaryTableRequest(), {}).ok());
   EXPECT_TRUE(DecodeAlibiRequest(testing::ValidAlibiRequest(), {}).ok());
   EXPECT_TRUE(DecodeSinusoidalRequest(testing::ValidSinusoidalRequest(), {}).ok());
@@ -172,6 +169,31 @@ TEST(DecodeAttention, ProbabilitiesPastTheLimitAreResourceExhausted) {
             "max_probability_elements=119");
 }
 
+TEST(DecodeAttention, TensorsPastMaxTensorElementsAreResourceExhausted) {
+  RequestLimits limits;
+  limits.max_tensor_elements = 2 * 3 * 4 * 8 - 1;  // query has 192 elements
+  const absl::Status status =
+      DecodeAttentionRequest(testing::ValidAttentionRequest(), limits).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(status.message(), "query has 192 elements, over max_tensor_elements=191");
+  const absl::Status rotary =
+      DecodeRotaryRequest(testing::ValidRotaryRequest(), {.max_tensor_elements = 47}).status();
+  EXPECT_EQ(rotary.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(rotary.message(), "query has 48 elements, over max_tensor_elements=47");
+}
+
+TEST(DecodeAttention, WorkPastMaxAttentionWorkIsResourceExhausted) {
+  RequestLimits limits;
+  limits.max_attention_work = 2 * 4 * 3 * 5;  // exactly this request's
+  EXPECT_TRUE(DecodeAttentionRequest(testing::ValidAttentionRequest(), limits).ok());
+  limits.max_attention_work -= 1;
+  const absl::Status status =
+      DecodeAttentionRequest(testing::ValidAttentionRequest(), limits).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(status.message(),
+            "attention work batch*heads*q_len*kv_len=24*5 is over max_attention_work=119");
+}
+
 TEST(DecodeAttention, ResponsePastMessageLimitIsResourceExhausted) {
   v1::AttentionRequest request = testing::ValidAttentionRequest();
   RequestLimits limits;
@@ -186,14 +208,14 @@ TEST(DecodeAttention, ResponsePastMessageLimitIsResourceExhausted) {
 }
 
 TEST(DecodeRotary, EmptyPositionsMeanZeroToSeqAndSetTheRequestLength) {
-  absl::StatusOr<DecodedRotary> decoded = DecodeRotaryRequest(testing::ValidRotaryRequest());
+  absl::StatusOr<DecodedRotary> decoded = DecodeRotaryRequest(testing::ValidRotaryRequest(), {});
   ASSERT_TRUE(decoded.ok());
   EXPECT_THAT(decoded->positions, ::testing::ElementsAre(0, 1, 2));
   EXPECT_EQ(decoded->request_length, 3);
 
   v1::RotaryRequest request = testing::ValidRotaryRequest();
   for (int64_t p : {7, 70000, 3}) request.add_positions(p);
-  decoded = DecodeRotaryRequest(request);
+  decoded = DecodeRotaryRequest(request, {});
   ASSERT_TRUE(decoded.ok());
   EXPECT_EQ(decoded->request_length, 70001);
 }

@@ -202,7 +202,8 @@ class ZerosBackend final : public Backend {
   BackendDescription Describe() const override {
     return {"zeros", {"none"}, {DataType::kFloat32}, "broken on purpose"};
   }
-  absl::Status Run(const AttentionProblem&, const AttentionOutputs& outputs) const override {
+  absl::Status Run(const AttentionProblem&, const AttentionOutputs& outputs,
+                   const StopCheck&) const override {
     std::fill_n(outputs.output.data, outputs.output.num_elements() * SizeOf(outputs.output.dtype),
                 std::byte{0});
     return absl::OkStatus();

@@ -41,6 +41,10 @@ TEST_F(Rpc, ServerInfoListsBackendsDtypesAndLimits) {
               ElementsAre(v1::DATA_TYPE_FLOAT32, v1::DATA_TYPE_FLOAT16, v1::DATA_TYPE_BFLOAT16));
   EXPECT_EQ(info->limits().max_message_bytes(), 256 << 20);
   EXPECT_EQ(info->limits().max_probability_elements(), 64 << 20);
+  EXPECT_EQ(info->limits().max_tensor_elements(), 1 << 27);
+  EXPECT_EQ(info->limits().max_attention_work(), int64_t{1} << 32);
+  EXPECT_EQ(info->limits().max_inflight_requests(), 256);
+  EXPECT_EQ(info->limits().max_queued_requests(), 128);
   EXPECT_GE(info->limits().compute_threads(), 1);
 }
 
@@ -287,6 +291,83 @@ TEST(Concurrency, ASlowRequestDoesNotHoldUpOthers) {
     EXPECT_FALSE(slow_done) << "the slow request finished first; make it slower";
   }
   slow_call.join();
+  EXPECT_EQ((*server)->Stop().value_or(-1), 0);
+}
+
+// About two seconds of float64 reference work on one compute thread.
+v1::AttentionRequest SlowRequest() {
+  v1::AttentionRequest slow;
+  *slow.mutable_query() = testing::RandomTensor({1, 256, 8, 64}, 1);
+  *slow.mutable_key() = testing::RandomTensor({1, 4096, 8, 64}, 2);
+  *slow.mutable_value() = testing::RandomTensor({1, 4096, 8, 64}, 3);
+  slow.set_backend("reference");
+  return slow;
+}
+
+// Sends `count` slow requests at once and returns their statuses.
+std::vector<absl::Status> SendSlowRequests(const std::string& target, int count) {
+  std::vector<absl::Status> statuses(count);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < count; ++i) {
+    callers.emplace_back(
+        [&, i] { statuses[i] = AttnClient({target}).ComputeAttention(SlowRequest()).status(); });
+  }
+  for (std::thread& caller : callers) caller.join();
+  return statuses;
+}
+
+TEST(Admission, PastMaxInflightNewCallsAreRefusedAndAcceptedOnesFinish) {
+  absl::StatusOr<std::unique_ptr<testing::ServerProcess>> server = testing::ServerProcess::Start(
+      {"--threads=1", "--max_inflight_requests=2", "--max_queued_requests=2"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  std::vector<absl::Status> accepted;
+  std::thread slow_calls([&] { accepted = SendSlowRequests((*server)->target(), 2); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // both admitted by now
+  {
+    AttnClient client({(*server)->target()});
+    const absl::Status refused = client.ComputeAttention(testing::ValidAttentionRequest()).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(refused.message(), "server busy: 2 calls in flight, at max_inflight_requests=2");
+    absl::StatusOr<v1::ServerInfo> info = client.GetServerInfo();  // answered inline
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->limits().max_inflight_requests(), 2);
+    EXPECT_EQ(info->limits().max_queued_requests(), 2);
+  }
+  slow_calls.join();
+  for (const absl::Status& status : accepted) EXPECT_TRUE(status.ok()) << status;
+  EXPECT_EQ((*server)->Stop().value_or(-1), 0);
+}
+
+TEST(Admission, PastMaxQueuedNewCallsAreRefusedAndAcceptedOnesFinish) {
+  absl::StatusOr<std::unique_ptr<testing::ServerProcess>> server = testing::ServerProcess::Start(
+      {"--threads=1", "--max_inflight_requests=10", "--max_queued_requests=1"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  // One thread computes, one call may wait: of three at once, at least one is refused.
+  int refused = 0;
+  for (const absl::Status& status : SendSlowRequests((*server)->target(), 3)) {
+    if (status.ok()) continue;
+    ++refused;
+    EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(status.message(),
+              "server busy: 1 calls wait for a compute thread, at max_queued_requests=1");
+  }
+  EXPECT_GE(refused, 1);
+  EXPECT_LE(refused, 2);
+  EXPECT_EQ((*server)->Stop().value_or(-1), 0);
+}
+
+TEST(Admission, AClientThatLeavesMidComputeFreesItsThread) {
+  absl::StatusOr<std::unique_ptr<testing::ServerProcess>> server =
+      testing::ServerProcess::Start({"--threads=1"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  {
+    AttnClient impatient({(*server)->target(), absl::Milliseconds(300)});
+    EXPECT_EQ(impatient.ComputeAttention(SlowRequest()).status().code(),
+              absl::StatusCode::kDeadlineExceeded);
+    // The one compute thread must be free again well before the slow request would have ended.
+    AttnClient next({(*server)->target(), absl::Milliseconds(1200)});
+    EXPECT_TRUE(next.ComputeAttention(testing::ValidAttentionRequest()).ok());
+  }
   EXPECT_EQ((*server)->Stop().value_or(-1), 0);
 }
 

@@ -49,7 +49,8 @@ absl::StatusOr<BackendResult> RunBackend(const Backend& backend, const Attention
   AttentionOutputs outputs{{output_dtype, output_shape, output_bytes.data()},
                            lse.data(),
                            with_probabilities ? probabilities.data() : nullptr};
-  if (absl::Status status = backend.Run(problem, outputs); !status.ok()) return status;
+  if (absl::Status status = backend.Run(problem, outputs, /*should_stop=*/{}); !status.ok())
+    return status;
   BackendResult result;
   result.output = ToDoubleVector({output_dtype, output_shape, output_bytes.data()});
   result.lse.assign(lse.begin(), lse.end());

@@ -58,6 +58,10 @@ absl::StatusOr<AttentionShape> DecodeShapes(const v1::AttentionRequest& request,
     return absl::InvalidArgumentError(
         absl::StrCat("key.shape[2]=", shape.kv_heads, " must divide query heads=", shape.heads));
   }
+  for (const auto& [tensor, name] :
+       {std::pair{&*query, "query"}, std::pair{&*key, "key"}, std::pair{&*value, "value"}}) {
+    ATTN_RETURN_IF_ERROR(CheckFinite(*tensor, name));
+  }
   problem.query = std::move(*query);
   problem.key = std::move(*key);
   problem.value = std::move(*value);

@@ -66,6 +66,9 @@ absl::StatusOr<DecodedRotary> DecodeRotaryRequest(const v1::RotaryRequest& reque
                        " elements, over max_tensor_elements=", limits.max_tensor_elements));
     }
   }
+  for (const auto& [name, tensor] : {std::pair{"query", &*query}, std::pair{"key", &*key}}) {
+    if (*tensor) ATTN_RETURN_IF_ERROR(CheckFinite(**tensor, name));
+  }
   const TensorView& any = *query ? **query : **key;
   const int64_t seq = any.shape[1];
   absl::StatusOr<RotarySpec> rotary = DecodeRotary(request.rotary(), any.shape[3], "rotary");

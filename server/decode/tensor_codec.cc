@@ -1,7 +1,10 @@
 #include "server/decode/tensor_codec.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "kernels/numeric/tensor_convert.h"
 
 namespace attnserve {
 
@@ -66,6 +69,18 @@ absl::StatusOr<TensorView> DecodeTensor(const v1::Tensor& tensor, absl::string_v
   return TensorView{*dtype,
                     {tensor.shape().begin(), tensor.shape().end()},
                     reinterpret_cast<const std::byte*>(tensor.data().data())};
+}
+
+absl::Status CheckFinite(const TensorView& tensor, absl::string_view field) {
+  const int64_t count = tensor.num_elements();
+  for (int64_t n = 0; n < count; ++n) {
+    const float value = LoadElement(tensor.dtype, tensor.data, n);
+    if (!std::isfinite(value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ".data[", n, "] = ", value, ": inputs must be finite"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 MutableTensorView AllocateTensor(v1::Tensor& tensor, DataType dtype, std::vector<int64_t> shape) {

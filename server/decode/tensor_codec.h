@@ -24,6 +24,11 @@ v1::DataType ToProto(DataType dtype);
 absl::StatusOr<TensorView> DecodeTensor(const v1::Tensor& tensor, absl::string_view field,
                                         std::initializer_list<absl::string_view> dim_names);
 
+// Every element of `tensor` is finite: NaN and infinities are refused at the edge (they are
+// almost always an upstream bug, and would poison whole rows of attention silently). Names the
+// first offending element, e.g. "query.data[17] = nan: inputs must be finite".
+absl::Status CheckFinite(const TensorView& tensor, absl::string_view field);
+
 // Sets `tensor`'s dtype and shape, sizes its bytes and returns a view to write them through.
 MutableTensorView AllocateTensor(v1::Tensor& tensor, DataType dtype, std::vector<int64_t> shape);
 

@@ -1,5 +1,7 @@
 // Each RPC of AttentionService, the health service and the server's flags, against a real
 // server process on 127.0.0.1.
+#include <signal.h>
+
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -368,6 +370,26 @@ TEST(Admission, AClientThatLeavesMidComputeFreesItsThread) {
     AttnClient next({(*server)->target(), absl::Milliseconds(1200)});
     EXPECT_TRUE(next.ComputeAttention(testing::ValidAttentionRequest()).ok());
   }
+  EXPECT_EQ((*server)->Stop().value_or(-1), 0);
+}
+
+TEST(Drain, SigtermRefusesNewCallsAndLetsInFlightOnesFinish) {
+  absl::StatusOr<std::unique_ptr<testing::ServerProcess>> server =
+      testing::ServerProcess::Start({"--threads=1", "--shutdown_grace_seconds=30"});
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string target = (*server)->target();
+  absl::Status in_flight;
+  std::thread slow_call(
+      [&] { in_flight = AttnClient({target}).ComputeAttention(SlowRequest()).status(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // computing by now
+  kill((*server)->pid(), SIGTERM);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // draining by now
+  const absl::Status refused = AttnClient({target, absl::Seconds(5)})
+                                   .ComputeAttention(testing::ValidAttentionRequest())
+                                   .status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable) << refused;
+  slow_call.join();
+  EXPECT_TRUE(in_flight.ok()) << in_flight;
   EXPECT_EQ((*server)->Stop().value_or(-1), 0);
 }
 

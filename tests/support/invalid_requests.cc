@@ -50,6 +50,20 @@ std::vector<InvalidCase<AttentionRequest>> TensorCases() {
          r.mutable_query()->set_shape(1, int64_t{1} << 40);
        },
        "query.shape [1099511627776, 1099511627776, 4, 8] overflows int64 bytes"},
+      {"NanInQuery",
+       [](auto& r) {
+         const float nan = std::numeric_limits<float>::quiet_NaN();
+         r.mutable_query()->mutable_data()->replace(5 * 4, 4, reinterpret_cast<const char*>(&nan),
+                                                    4);
+       },
+       "query.data[5] = nan: inputs must be finite"},
+      {"InfinityInValue",
+       [](auto& r) {
+         const float inf = -std::numeric_limits<float>::infinity();
+         r.mutable_value()->mutable_data()->replace(7 * 4, 4, reinterpret_cast<const char*>(&inf),
+                                                    4);
+       },
+       "value.data[7] = -inf: inputs must be finite"},
       {"DtypeMismatch",
        [](auto& r) {
          r.mutable_key()->set_dtype(v1::DATA_TYPE_FLOAT16);
@@ -343,6 +357,12 @@ std::vector<InvalidCase<v1::RotaryRequest>> InvalidRotaryCases() {
          for (int64_t p : {-1, 0, 1}) r.add_positions(p);
        },
        "positions[0]=-1 must be >= 0"},
+      {"NanInKey",
+       [](auto& r) {
+         const float nan = std::numeric_limits<float>::quiet_NaN();
+         r.mutable_key()->mutable_data()->replace(0, 4, reinterpret_cast<const char*>(&nan), 4);
+       },
+       "key.data[0] = nan: inputs must be finite"},
       {"RotaryRuleNamesRotaryField", [](auto& r) { r.mutable_rotary()->set_rotary_dim(3); },
        "rotary.rotary_dim=3 must be even"},
   };

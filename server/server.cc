@@ -130,7 +130,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.SetMaxSendMessageSize(static_cast<int>(config.limits.max_message_bytes));
   builder.RegisterService(&server->service_);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(server->grpc_metrics_));
+  interceptors.push_back(std::make_unique<MetricsInterceptorFactory>(
+      server->grpc_metrics_, std::vector<std::string>{kServiceName, "grpc.health.v1.Health",
+                                                      "grpc.reflection.v1alpha.ServerReflection"}));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {

@@ -58,14 +58,17 @@ grpc::ServerUnaryReactor* AttentionService::Offload(grpc::CallbackServerContext*
       return context->IsCancelled() || context->deadline() <= std::chrono::system_clock::now();
     };
     grpc::Status status;
-    if (context->IsCancelled()) {
-      status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while queued");
-    } else if (context->deadline() <= std::chrono::system_clock::now()) {
+    if (context->deadline() <= std::chrono::system_clock::now()) {
       status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued");
+    } else if (context->IsCancelled()) {
+      status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while queued");
     } else {
       status = ToGrpcStatus(handler(*request, *response, client_gone));
-      // The client is gone (cancelled, or its deadline passed): say so, for the metrics.
-      if (context->IsCancelled()) {
+      // The client is gone: say why, for the metrics (its deadline passed, or it cancelled).
+      if (context->deadline() <= std::chrono::system_clock::now()) {
+        status =
+            grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while computing");
+      } else if (context->IsCancelled()) {
         status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while computing");
       }
     }

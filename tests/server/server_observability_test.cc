@@ -1,11 +1,14 @@
 // An in-process server with a registry the test owns: the interceptor records every call,
 // failed and cancelled ones included, and health follows the server's ability to compute.
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <thread>
 
+#include "absl/synchronization/notification.h"
 #include "client/cpp/attnserve_client.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "server/server.h"
 #include "tests/server/registry_reader.h"
@@ -94,7 +97,7 @@ TEST_F(InProcessServer, EveryCallIsCountedByMethodAndCode) {
   EXPECT_EQ(AwaitValue("attnserve_inflight_requests", {}, 0), 0);
 }
 
-TEST_F(InProcessServer, ACallWhoseClientGaveUpIsCountedAsCanceled) {
+TEST_F(InProcessServer, ACallWhoseDeadlinePassedIsCountedAsDeadlineExceeded) {
   v1::AttentionRequest slow;  // about a second of float64 reference work
   *slow.mutable_query() = testing::RandomTensor({1, 256, 8, 64}, 1);
   *slow.mutable_key() = testing::RandomTensor({1, 2048, 8, 64}, 2);
@@ -105,12 +108,52 @@ TEST_F(InProcessServer, ACallWhoseClientGaveUpIsCountedAsCanceled) {
     EXPECT_EQ(impatient.ComputeAttention(slow).status().code(),
               absl::StatusCode::kDeadlineExceeded);
   }
-  EXPECT_EQ(
-      AwaitValue("grpc_server_handled_total", Handled(kService, "ComputeAttention", "Canceled"), 1),
-      1);
-  EXPECT_EQ(MetricValue(*registry_, "grpc_server_handled_total",
-                        Handled(kService, "ComputeAttention", "OK")),
-            0);
+  // Go's convention: a deadline that passed is DeadlineExceeded (an error for the alerts), a
+  // client that cancelled is Canceled.
+  EXPECT_EQ(AwaitValue("grpc_server_handled_total",
+                       Handled(kService, "ComputeAttention", "DeadlineExceeded"), 1),
+            1);
+  for (const char* code : {"OK", "Canceled"}) {
+    EXPECT_EQ(MetricValue(*registry_, "grpc_server_handled_total",
+                          Handled(kService, "ComputeAttention", code)),
+              0)
+        << code;
+  }
+}
+
+TEST_F(InProcessServer, MethodsTheServerDoesNotServeShareOneUnknownLabel) {
+  // A client choosing paths must not be able to grow the label sets without bound.
+  auto channel = grpc::CreateChannel(target_, grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  for (const char* path : {"/x1.S/M1", "/x2.S/M2", "/attnserve.v1.AttentionService/NoSuchMethod"}) {
+    grpc::ClientContext context;
+    grpc::Slice empty("");
+    grpc::ByteBuffer request(&empty, 1), response;  // an empty message
+    absl::Notification done;
+    grpc::Status status;
+    stub.UnaryCall(&context, path, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+      status = std::move(s);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNIMPLEMENTED) << path;
+  }
+  double unknown_started = 0;
+  for (const char* type : {"unary", "client_stream", "server_stream", "bidi_stream"}) {
+    const double value =
+        MetricValue(*registry_, "grpc_server_started_total",
+                    {{"grpc_service", "unknown"}, {"grpc_method", "unknown"}, {"grpc_type", type}});
+    if (!std::isnan(value)) unknown_started += value;
+  }
+  EXPECT_EQ(unknown_started, 3);
+  for (const prometheus::MetricFamily& family : registry_->Collect()) {
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      for (const auto& label : metric.label) {
+        EXPECT_NE(label.value, "M1");
+        EXPECT_NE(label.value, "NoSuchMethod");
+      }
+    }
+  }
 }
 
 TEST_F(InProcessServer, HealthIsServingOnlyAfterTheSelfCheckAndWatchersSeeShutdownStart) {

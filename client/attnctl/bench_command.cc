@@ -50,19 +50,29 @@ namespace {
 
 absl::StatusOr<std::vector<int>> ConcurrencyLevels() {
   const std::string range = absl::GetFlag(FLAGS_concurrency_range);
-  if (range.empty()) return std::vector<int>{absl::GetFlag(FLAGS_concurrency)};
+  constexpr int kMaxConcurrency = 100000;
+  if (range.empty()) {
+    const int concurrency = absl::GetFlag(FLAGS_concurrency);
+    if (concurrency < 1 || concurrency > kMaxConcurrency) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--concurrency=", concurrency, " must be in [1, ", kMaxConcurrency, "]"));
+    }
+    return std::vector<int>{concurrency};
+  }
   const std::vector<std::string> parts = absl::StrSplit(range, ':');
   int start = 0, end = 0, step = 0;
   const bool multiply = parts.size() == 3 && !parts[2].empty() && parts[2][0] == 'x';
   const bool add = parts.size() == 3 && !parts[2].empty() && parts[2][0] == '+';
   if (!(multiply || add) || !absl::SimpleAtoi(parts[0], &start) ||
       !absl::SimpleAtoi(parts[1], &end) || !absl::SimpleAtoi(parts[2].substr(1), &step) ||
-      start < 1 || end < start || step < (multiply ? 2 : 1)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--concurrency_range=", range, " must be START:END:xFACTOR or START:END:+STEP"));
+      start < 1 || end < start || end > kMaxConcurrency || step < (multiply ? 2 : 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--concurrency_range=", range,
+                     " must be START:END:xFACTOR or START:END:+STEP with 1 <= START <= END <= ",
+                     kMaxConcurrency));
   }
   std::vector<int> levels;
-  for (int level = start; level <= end; level = multiply ? level * step : level + step) {
+  for (int64_t level = start; level <= end; level = multiply ? level * step : level + step) {
     levels.push_back(level);
   }
   return levels;
@@ -108,38 +118,40 @@ double Spread(const std::vector<LevelResult>& windows, Value value) {
   return sum > 0 ? (high - low) / (sum / windows.size()) : 0;
 }
 
-// One level: a single window, or windows until the last three agree.
+// How far apart (max - min) / mean the windows are on requests/s and on p99 latency.
+struct WindowSpread {
+  double throughput = 0;
+  double p99 = 0;
+};
+WindowSpread SpreadOf(const std::vector<LevelResult>& windows) {
+  return {Spread(windows, RequestsPerSecond),
+          Spread(windows, [](const LevelResult& r) { return r.latency.PercentileSeconds(99); })};
+}
+
+// One level: a single window, or (--stable) windows until the last three agree.
 LevelReport MeasureLevel(LoadGenerator& generator, LevelConfig config,
                          const ProgressCallback& progress) {
   LevelReport report;
   if (!absl::GetFlag(FLAGS_stable)) {
     report.result = generator.Run(config, progress);
     report.windows = {report.result};
-    return report;
+    return report;  // stable stays unset: nothing was checked
   }
   const double tolerance = absl::GetFlag(FLAGS_stability);
-  std::vector<LevelResult> windows;
+  std::vector<LevelResult> last_three;
+  WindowSpread spread;
   for (int w = 0; w < absl::GetFlag(FLAGS_max_windows); ++w) {
-    windows.push_back(generator.Run(config, progress));
+    report.windows.push_back(generator.Run(config, progress));
     config.warmup = absl::ZeroDuration();  // the first window's warmup warmed the rest too
-    if (windows.size() < 3) continue;
-    const std::vector<LevelResult> last(windows.end() - 3, windows.end());
-    report.spread = Spread(last, RequestsPerSecond);
-    const double p99_spread =
-        Spread(last, [](const LevelResult& r) { return r.latency.PercentileSeconds(99); });
-    if (report.spread <= tolerance && p99_spread <= tolerance) break;
+    if (report.windows.size() < 3) continue;
+    last_three.assign(report.windows.end() - 3, report.windows.end());
+    spread = SpreadOf(last_three);
+    if (spread.throughput <= tolerance && spread.p99 <= tolerance) break;
   }
-  const size_t kept = std::min<size_t>(3, windows.size());
-  report.result = windows[windows.size() - kept];
-  for (size_t i = windows.size() - kept + 1; i < windows.size(); ++i) {
-    report.result.Merge(windows[i]);
-  }
-  report.spread = Spread({windows.end() - kept, windows.end()}, RequestsPerSecond);
-  const double p99_spread = Spread({windows.end() - kept, windows.end()}, [](const LevelResult& r) {
-    return r.latency.PercentileSeconds(99);
-  });
-  report.stable = kept == 3 && report.spread <= tolerance && p99_spread <= tolerance;
-  report.windows = std::move(windows);
+  report.result = last_three[0];
+  for (size_t i = 1; i < last_three.size(); ++i) report.result.Merge(last_three[i]);
+  report.spread = spread.throughput;
+  report.stable = spread.throughput <= tolerance && spread.p99 <= tolerance;
   return report;
 }
 
@@ -162,10 +174,14 @@ int RunBench() {
   absl::StatusOr<std::vector<int>> levels = ConcurrencyLevels();
   if (!levels.ok()) return ReportUsageError(levels.status().message());
   const double rate = absl::GetFlag(FLAGS_rate);
-  if (!(rate >= 0) || absl::GetFlag(FLAGS_duration) <= 0 || absl::GetFlag(FLAGS_warmup) < 0 ||
+  if (!(rate >= 0) || !(absl::GetFlag(FLAGS_duration) > 0) || !(absl::GetFlag(FLAGS_warmup) >= 0) ||
       absl::GetFlag(FLAGS_requests) < 0 || absl::GetFlag(FLAGS_verify) < 0) {
     return ReportUsageError(
         "--rate, --warmup, --requests and --verify must be >= 0 and --duration > 0");
+  }
+  if (absl::GetFlag(FLAGS_stable) &&
+      (absl::GetFlag(FLAGS_max_windows) < 3 || !(absl::GetFlag(FLAGS_stability) > 0))) {
+    return ReportUsageError("--stable needs --max_windows >= 3 and --stability > 0");
   }
   absl::StatusOr<Workload> workload = WorkloadFromFlags();
   if (!workload.ok()) return ReportUsageError(workload.status().message());
@@ -262,7 +278,7 @@ Command BenchCommand() {
           "constant schedule, latency from the scheduled send time) for --duration seconds or\n"
           "--requests calls, after --warmup. --target a,b,c balances over several servers.\n"
           "Reports count, errors by code, req/s, tokens/s, achieved FLOP/s, latency percentiles\n"
-          "(within 1%) and bytes; --verify K checks one response in K against the float64\n"
+          "(within 0.4%) and bytes; --verify K checks one response in K against the float64\n"
           "reference. Exit 1 when more calls fail than --max-error-rate allows, 3 on a mismatch.",
           std::move(flags),
           &RunBench};

@@ -18,9 +18,7 @@ std::vector<std::string>& GivenFlags() {
 
 // Flags whose value may be left out, and what a bare one means: `attention --verify` and
 // `bench --verify 10` both read naturally.
-const char* BareValue(absl::string_view flag_name) {
-  return flag_name == "verify" ? "1" : nullptr;
-}
+const char* BareValue(absl::string_view flag_name) { return flag_name == "verify" ? "1" : nullptr; }
 
 // --max-error-rate names the flag max_error_rate: dashes and underscores are the same.
 std::string FlagName(absl::string_view written) {
@@ -88,7 +86,7 @@ absl::StatusOr<CommandLine> CheckCommandLine(int argc, char** argv) {
       value = std::string(body.substr(equals + 1));
     } else if (const char* bare = BareValue(flag_name);
                bare != nullptr && (i + 1 == argc || argv[i + 1][0] == '-')) {
-      value = bare;
+      value = std::string(bare);  // (GCC 12 -O3 misreports -Wrestrict on `value = bare`)
     } else if (i + 1 < argc) {
       value = argv[++i];
     } else {

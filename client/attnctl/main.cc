@@ -39,8 +39,8 @@ absl::Status CheckFlagsApply(const Command& command, const std::vector<std::stri
 }
 
 int Main(int argc, char** argv) {
-  const std::vector<Command> commands = {InfoCommand(), HealthCommand(), AttentionCommand(),
-                                         RotaryCommand(), AlibiCommand(), BenchCommand()};
+  const std::vector<Command> commands = {InfoCommand(),   HealthCommand(), AttentionCommand(),
+                                         RotaryCommand(), AlibiCommand(),  BenchCommand()};
   absl::StatusOr<CommandLine> line = CheckCommandLine(argc, argv);
   if (!line.ok()) return ReportUsageError(absl::StrCat(line.status().message(), " (see --help)"));
   std::vector<std::string>& positional = line->positional;

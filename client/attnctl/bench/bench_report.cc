@@ -48,7 +48,8 @@ nlohmann::json LevelJson(const LevelReport& level) {
           {"verified", r.verified},
           {"mismatches", r.mismatches},
           {"windows", windows},
-          {"stable", level.stable},
+          {"stable", level.stable ? nlohmann::json(*level.stable) : nlohmann::json(nullptr)},
+          {"unsent", r.unsent},
           {"spread", level.spread}};
 }
 
@@ -83,6 +84,10 @@ void PrintLevelDetails(std::ostream& out, const LevelReport& level) {
                             level.stable ? "stable" : "NOT stable", 100 * level.spread)
           : "");
   out << absl::StrFormat("  requests   %d (ok %d, errors %d)\n", r.requests, r.ok, ErrorCount(r));
+  if (r.unsent > 0) {
+    out << absl::StrFormat("  unsent     %d scheduled calls: the client fell behind the schedule\n",
+                           r.unsent);
+  }
   for (const auto& [code, count] : r.errors) out << absl::StrFormat("    %-20s %d\n", code, count);
   out << absl::StrFormat("  throughput %.1f req/s, %.1f tokens/s, %.3f GFLOP/s\n",
                          PerSecond(r.requests, r.seconds), PerSecond(r.query_tokens, r.seconds),

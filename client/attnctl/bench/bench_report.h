@@ -17,8 +17,8 @@ namespace attnserve::attnctl {
 struct LevelReport {
   LevelResult result;
   std::vector<LevelResult> windows;  // every window measured (one without --stable)
-  bool stable = true;
-  double spread = 0;  // (max - min) / mean of requests/s over the windows kept
+  std::optional<bool> stable;        // only with --stable: did the last three windows agree
+  double spread = 0;                 // (max - min) / mean of requests/s over the windows kept
 };
 
 struct BenchConfigReport {

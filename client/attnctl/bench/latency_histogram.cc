@@ -59,8 +59,9 @@ double LatencyHistogram::MeanSeconds() const {
 
 double LatencyHistogram::PercentileSeconds(double percentile) const {
   if (count_ == 0) return 0;
+  // The epsilon keeps 99.9% of 1000 at rank 999: 99.9 / 100 * 1000 is 999.0000000000001.
   const auto rank = std::max<uint64_t>(
-      1, static_cast<uint64_t>(std::ceil(percentile / 100 * static_cast<double>(count_))));
+      1, static_cast<uint64_t>(std::ceil(percentile / 100 * static_cast<double>(count_) - 1e-9)));
   uint64_t seen = 0;
   for (size_t i = 0; i < kBuckets; ++i) {
     seen += counts_[i];

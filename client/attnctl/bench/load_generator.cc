@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <limits>
 #include <thread>
 
@@ -31,8 +32,9 @@ double SecondsBetween(Clock::time_point from, Clock::time_point to) {
 }
 
 // The state of one level. A call is measured when it was sent (closed loop) or scheduled (open
-// loop) inside the measured window; it is then recorded whenever it completes, so a window's
-// count is exactly what it sent, and the server's metrics agree with it.
+// loop) inside the measured window, decided together with the decision to send it; it is then
+// recorded whenever it completes, so a window's count is exactly what it sent and the server's
+// metrics agree with it.
 class LevelRun {
  public:
   LevelRun(const LevelConfig& config,
@@ -54,8 +56,10 @@ class LevelRun {
     absl::MutexLock lock(&mutex_);
     mutex_.Await(absl::Condition(
         +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
-    if (config_.max_requests > 0) {
-      result_.seconds = SecondsBetween(measure_start_, last_completion_);
+    // Open loop and --requests: the window lasts until its last call completed, so the rate is
+    // what the server achieved, not what was offered.
+    if (config_.rate || config_.max_requests > 0) {
+      result_.seconds = SecondsBetween(measure_start_, std::max(last_completion_, measure_start_));
     }
     return std::move(result_);
   }
@@ -69,45 +73,75 @@ class LevelRun {
     bool measured = false;
   };
 
+  Clock::time_point WindowEnd() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    return measure_start_ + absl::ToChronoNanoseconds(config_.duration);
+  }
+
   // Whether the window still takes calls: --requests not yet all sent, --duration not over.
   bool WindowOpen(Clock::time_point now) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     if (config_.max_requests > 0) return sent_measured_ < config_.max_requests;
-    return now < measure_start_ + absl::ToChronoNanoseconds(config_.duration);
+    return now < WindowEnd();
   }
 
-  void ReportProgress(const ProgressCallback& progress, Clock::time_point now)
+  void StartMeasuringIfDue(Clock::time_point now, Clock::time_point measure_from)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    if (!progress || !measuring_ || now - last_progress_ < std::chrono::milliseconds(500)) return;
-    last_progress_ = now;
-    progress(result_.requests, SecondsBetween(measure_start_, now));
-  }
-
-  void StartMeasuringIfDue(Clock::time_point measure_from) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
-    const Clock::time_point now = Clock::now();
     if (!measuring_ && now >= measure_from) {
       measuring_ = true;
       measure_start_ = now;
     }
   }
 
-  void RunClosedLoop(Clock::time_point measure_from, const ProgressCallback& progress) {
+  // The closed loop's decision to send one more call now: nullopt when it must not, else
+  // whether the call is measured (counted here, so concurrent decisions cannot overshoot).
+  std::optional<bool> ReserveClosedLoopCall(Clock::time_point now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
+    if (stopping_) return std::nullopt;
+    if (!measuring_) return false;  // warmup
+    if (!WindowOpen(now)) return std::nullopt;
+    ++sent_measured_;
+    return true;
+  }
+
+  // Progress goes out without the lock held: it writes to a terminal.
+  void MaybeReportProgress(const ProgressCallback& progress) {
+    if (!progress) return;
+    int64_t requests;
+    double seconds;
     {
       absl::MutexLock lock(&mutex_);
-      in_flight_ = config_.concurrency;
-      StartMeasuringIfDue(measure_from);  // with no warmup, the first calls count
-    }
-    for (int i = 0; i < config_.concurrency; ++i) Issue(Clock::now(), std::nullopt);
-    while (true) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      absl::MutexLock lock(&mutex_);
-      StartMeasuringIfDue(measure_from);
       const Clock::time_point now = Clock::now();
-      if (measuring_ && !WindowOpen(now)) {
-        stopping_ = true;  // completions stop sending
-        if (config_.max_requests == 0) result_.seconds = SecondsBetween(measure_start_, now);
-        return;
+      if (!measuring_ || now - last_progress_ < std::chrono::milliseconds(500)) return;
+      last_progress_ = now;
+      requests = result_.requests;
+      seconds = SecondsBetween(measure_start_, now);
+    }
+    progress(requests, seconds);
+  }
+
+  void RunClosedLoop(Clock::time_point measure_from, const ProgressCallback& progress) {
+    // Every 20 ms: start measuring when due, refill the slots of failed calls (a failure
+    // waits for this tick instead of retrying at once), close the window when it is over.
+    while (true) {
+      std::vector<bool> to_send;
+      {
+        absl::MutexLock lock(&mutex_);
+        const Clock::time_point now = Clock::now();
+        StartMeasuringIfDue(now, measure_from);
+        if (measuring_ && !WindowOpen(now)) {
+          stopping_ = true;
+          if (config_.max_requests == 0) result_.seconds = absl::ToDoubleSeconds(config_.duration);
+          return;
+        }
+        while (in_flight_ < config_.concurrency) {
+          const std::optional<bool> measured = ReserveClosedLoopCall(now);
+          if (!measured) break;
+          ++in_flight_;
+          to_send.push_back(*measured);
+        }
       }
-      ReportProgress(progress, now);
+      for (bool measured : to_send) Issue(Clock::now(), measured);
+      MaybeReportProgress(progress);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
 
@@ -121,12 +155,17 @@ class LevelRun {
       bool measured = false;
       {
         absl::MutexLock lock(&mutex_);
-        if (!measuring_ && scheduled >= measure_from) {
-          measuring_ = true;
-          measure_start_ = scheduled;
-        }
+        StartMeasuringIfDue(scheduled, measure_from);
         if (measuring_ && !WindowOpen(scheduled)) break;
+        // A client that fell so far behind that the window ended stops: the calls it could
+        // not send are reported, not sent late.
+        if (measuring_ && config_.max_requests == 0 && Clock::now() >= WindowEnd()) {
+          result_.unsent =
+              static_cast<int64_t>(std::ceil(SecondsBetween(scheduled, WindowEnd()) / interval_s));
+          break;
+        }
         measured = measuring_;
+        if (measured) ++sent_measured_;
       }
       std::this_thread::sleep_until(scheduled);
       {
@@ -138,28 +177,23 @@ class LevelRun {
             },
             this));
         ++in_flight_;
-        ReportProgress(progress, Clock::now());
       }
       Issue(scheduled, measured);
+      MaybeReportProgress(progress);
     }
-    // The window is the schedule it covered.
-    absl::MutexLock lock(&mutex_);
-    if (config_.max_requests == 0) result_.seconds = absl::ToDoubleSeconds(config_.duration);
   }
 
-  // Sends one call, counted in in_flight_ by the caller. `measured`: decided by the open loop's
-  // schedule, or (nullopt) by whether the closed loop's window is open now.
-  void Issue(Clock::time_point start, std::optional<bool> measured) {
+  // Sends one call, already counted in in_flight_ (and, if measured, in sent_measured_).
+  void Issue(Clock::time_point start, bool measured) {
     auto* call = new Call;
     size_t stub_index;
     {
       absl::MutexLock lock(&mutex_);
       call->kind = &workload_.Pick(generator_);
       stub_index = next_stub_++ % stubs_.size();
-      call->measured = measured.value_or(measuring_ && WindowOpen(Clock::now()));
-      if (call->measured) ++sent_measured_;
     }
     call->start = start;
+    call->measured = measured;
     call->context.set_deadline(std::chrono::system_clock::now() +
                                absl::ToChronoNanoseconds(config_.call_timeout));
     stubs_[stub_index]->async()->ComputeAttention(
@@ -174,32 +208,34 @@ class LevelRun {
         verify_counter_.fetch_add(1) % config_.verify_every == 0) {
       verify_error = OutputError(*call->kind, call->response);
     }
-    bool send_next = false;
+    std::optional<bool> next_measured;
     {
       absl::MutexLock lock(&mutex_);
       if (call->measured) {
         Record(*call, status, done, verify_error);
         last_completion_ = std::max(last_completion_, done);
       }
-      // The closed loop keeps `concurrency` calls going until its window closes.
-      send_next = !config_.rate && !stopping_ && !(measuring_ && !WindowOpen(done));
-      if (!send_next) --in_flight_;
+      // The closed loop keeps `concurrency` calls going; a failed call's slot is refilled by
+      // RunClosedLoop's next tick.
+      if (!config_.rate && status.ok()) next_measured = ReserveClosedLoopCall(done);
+      if (!next_measured) --in_flight_;
     }
     delete call;
-    if (send_next) Issue(Clock::now(), std::nullopt);  // takes over this call's place in flight
+    if (next_measured) Issue(Clock::now(), *next_measured);  // takes over this call's slot
   }
 
   void Record(const Call& call, const grpc::Status& status, Clock::time_point done,
               std::optional<double> verify_error) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_) {
     ++result_.requests;
     result_.bytes_sent += call.kind->request_bytes;
-    result_.latency.Record(std::chrono::nanoseconds(done - call.start).count());
     if (!status.ok()) {
       ++result_
             .errors[absl::StatusCodeToString(static_cast<absl::StatusCode>(status.error_code()))];
       return;
     }
     ++result_.ok;
+    // Latency of successful calls only: fast failures would flatter the percentiles.
+    result_.latency.Record(std::chrono::nanoseconds(done - call.start).count());
     result_.query_tokens += call.kind->query_tokens;
     result_.flops += call.kind->flops;
     result_.bytes_received += static_cast<int64_t>(call.response.ByteSizeLong());
@@ -233,6 +269,7 @@ void LevelResult::Merge(const LevelResult& other) {
   seconds += other.seconds;
   requests += other.requests;
   ok += other.ok;
+  unsent += other.unsent;
   for (const auto& [code, count] : other.errors) errors[code] += count;
   query_tokens += other.query_tokens;
   flops += other.flops;

@@ -35,15 +35,18 @@ struct LevelConfig {
 struct LevelResult {
   int concurrency = 0;
   std::optional<double> rate;
-  double seconds = 0;  // the measured window
+  // The measured window: --duration in closed loop; with --requests or in open loop, until its
+  // last call completed, so requests / seconds is the achieved rate.
+  double seconds = 0;
   int64_t requests = 0;
   int64_t ok = 0;
+  int64_t unsent = 0;  // open loop: scheduled calls the client could not send in the window
   std::map<std::string, int64_t> errors;  // by status code name
   double query_tokens = 0;
   double flops = 0;
   int64_t bytes_sent = 0;
   int64_t bytes_received = 0;
-  LatencyHistogram latency;
+  LatencyHistogram latency;  // successful calls only
   int64_t verified = 0;
   int64_t mismatches = 0;
 
@@ -54,6 +57,7 @@ struct LevelResult {
 // Called about twice a second during a level with the measured calls so far and elapsed time.
 using ProgressCallback = std::function<void(int64_t requests, double seconds)>;
 
+// Holds `workload` by reference: it must outlive the generator.
 class LoadGenerator {
  public:
   // `targets`: host:port of one server, or several IPv4 ip:port (balanced round-robin by gRPC).

@@ -13,6 +13,7 @@ Everything it starts it stops; every wait is bounded.
 """
 import argparse
 import json
+import os
 import pathlib
 import re
 import shutil
@@ -23,6 +24,8 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+
+import yaml
 
 SERVICE = "attnserve.v1.AttentionService"
 TIMEOUT_S = 60
@@ -135,18 +138,18 @@ def rule_expressions(rule_files):
     """(name, expression to run) for every rule; an alert runs without its threshold."""
     expressions = []
     for path in rule_files:
-        # The rule files are simple enough to read without a YAML library (Debian's python3
-        # has none by default): each rule is a `record:` or `alert:` line, then `expr:`.
-        text = path.read_text()
-        for match in re.finditer(
-                r"- (record|alert): (\S+)\n\s+expr: (?:>\n((?:\s{10}.*\n)+)|(.*)\n)", text):
-            kind, name, folded, inline = match.groups()
-            expr = " ".join(line.strip() for line in (folded or inline).splitlines())
-            if kind == "alert":
-                full = expr
+        rules = [rule for group in yaml.safe_load(path.read_text())["groups"]
+                 for rule in group["rules"]]
+        if not rules:
+            sys.exit(f"{path}: no rules found")
+        for rule in rules:
+            expr = " ".join(rule["expr"].split())
+            if "alert" in rule:
+                expressions.append((f"alert {rule['alert']} (full expression parses)", expr))
                 expr = re.split(r"\s(?:>|<|==|!=|>=|<=)\s[\d.]+$", expr)[0]
-                expressions.append((f"alert {name} (full expression parses)", full))
-            expressions.append((f"{kind} {name}", expr))
+                expressions.append((f"alert {rule['alert']}", expr))
+            else:
+                expressions.append((f"record {rule['record']}", expr))
     return expressions
 
 
@@ -155,7 +158,6 @@ def main():
     parser.add_argument("--attnctl", required=True)
     parser.add_argument("--repo", required=True, type=pathlib.Path)
     args = parser.parse_args()
-    import os
     target = os.environ["ATTNSERVE_TARGET"]
     metrics_target = os.environ["ATTNSERVE_METRICS_TARGET"]
     rule_files = sorted((args.repo / "deploy/prometheus/rules").glob("*.yml"))

@@ -1,7 +1,8 @@
 """Throughput and latency of an `attnctl bench` sweep, from the JSON it writes (version 1).
 
-A closed-loop sweep varies the requests kept in flight (concurrency); an open-loop sweep varies
-the offered rate, so that is the x axis there. The knee attnctl reports, the level past which
+attnctl bench sweeps concurrency (`--concurrency-range`), in a closed loop or in an open loop
+at one offered rate, so concurrency is the x axis; a sweep whose levels offer different rates
+(several runs merged by hand) is drawn against the offered rate instead. The knee attnctl reports, the level past which
 more load buys little throughput for much more tail latency, is marked on both panels.
 """
 import dataclasses
@@ -65,12 +66,17 @@ def load_sweep(path: pathlib.Path) -> Sweep:
                  knee_concurrency=knee.get("concurrency"), knee_reason=knee.get("reason", ""))
 
 
+def _varies_rate(sweep: Sweep) -> bool:
+    """Whether the levels offer different open-loop rates."""
+    return sweep.mode == "open" and len({level.rate for level in sweep.levels}) > 1
+
+
 def _load_axis(sweep: Sweep) -> Tuple[List[float], str, str]:
     """The x values, the axis label and the knee label's format for them.
 
-    Concurrency in a closed loop, the offered rate in an open one.
+    Concurrency, unless the levels offer different open-loop rates.
     """
-    if sweep.mode == "open":
+    if _varies_rate(sweep):
         return ([level.rate for level in sweep.levels], "offered load (requests/s)",
                 "knee ({:g} requests/s offered)")
     return ([level.concurrency for level in sweep.levels], "concurrency (requests in flight)",
@@ -84,7 +90,7 @@ def plot_sweep(sweep: Sweep, source: str) -> Figure:
     throughput, latency = figure.subplots(1, 2)
     throughput.plot(x_values, [level.requests_per_s for level in sweep.levels], "o-",
                     label="achieved")
-    if sweep.mode == "open":
+    if _varies_rate(sweep):
         throughput.plot(x_values, x_values, ":", color="gray", label="offered")
     throughput.set(title="Throughput", ylabel="throughput (requests/s)", ylim=(0, None))
     for percentile in _PERCENTILES:

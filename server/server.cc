@@ -12,6 +12,7 @@
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/reference/reference_attention.h"
 #include "server/engine/self_check.h"
+#include "server/host_port.h"
 #include "server/logging.h"
 #include "server/metrics/metrics_interceptor.h"
 
@@ -56,11 +57,6 @@ absl::Status ValidateConfig(const ServerConfig& config) {
         "--max_probability_elements=", config.limits.max_probability_elements, " must be >= 0"));
   }
   return absl::OkStatus();
-}
-
-std::string HostPort(const std::string& host, int port) {
-  const bool ipv6 = host.find(':') != std::string::npos;
-  return ipv6 ? absl::StrCat("[", host, "]:", port) : absl::StrCat(host, ":", port);
 }
 
 std::string BackendNames(const BackendRegistry& backends) {

@@ -25,23 +25,6 @@ absl::StatusOr<Comparison> Compare(const std::string& name, const v1::Tensor& ac
 
 }  // namespace
 
-double RelativeL2Error(std::span<const double> actual, std::span<const double> expected) {
-  if (actual.size() != expected.size()) return kInfinity;
-  double error = 0;
-  double norm = 0;
-  for (size_t n = 0; n < expected.size(); ++n) {
-    if (std::isinf(expected[n]) && expected[n] < 0) {
-      if (!(std::isinf(actual[n]) && actual[n] < 0)) return kInfinity;
-      continue;
-    }
-    if (!std::isfinite(actual[n])) return kInfinity;
-    error += (actual[n] - expected[n]) * (actual[n] - expected[n]);
-    norm += expected[n] * expected[n];
-  }
-  if (norm == 0) return error == 0 ? 0 : kInfinity;
-  return std::sqrt(error / norm);
-}
-
 absl::StatusOr<std::vector<Comparison>> VerifyAttention(const v1::AttentionRequest& request,
                                                         const v1::AttentionResponse& response) {
   // The client checks correctness, not the server's size limits.
@@ -57,8 +40,7 @@ absl::StatusOr<std::vector<Comparison>> VerifyAttention(const v1::AttentionReque
       ComputeReferenceAttention(decoded->problem, decoded->return_probabilities);
 
   std::vector<Comparison> comparisons;
-  const double output_tolerance =
-      decoded->output_dtype == DataType::kFloat32 ? kFloat32Tolerance : kHalfTolerance;
+  const double output_tolerance = ToleranceFor(decoded->output_dtype);
   absl::StatusOr<Comparison> output =
       Compare("output", response.output(), reference.output, output_tolerance);
   if (!output.ok()) return output.status();

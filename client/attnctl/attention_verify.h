@@ -11,11 +11,9 @@
 
 #include "absl/status/statusor.h"
 #include "attnserve/v1/attention.pb.h"
+#include "kernels/numeric/accuracy.h"
 
 namespace attnserve::attnctl {
-
-inline constexpr double kFloat32Tolerance = 1e-5;
-inline constexpr double kHalfTolerance = 1e-2;
 
 struct Comparison {
   std::string tensor;  // "output", "lse" or "probabilities"
@@ -24,11 +22,6 @@ struct Comparison {
 
   bool passed() const { return error <= tolerance; }  // false for NaN
 };
-
-// ||actual - expected||_2 / ||expected||_2. Where expected is -inf (lse of a row with no visible
-// key) actual must be -inf too, else the error is +inf; such entries are then skipped. A size
-// mismatch or a non-finite actual value is +inf.
-double RelativeL2Error(std::span<const double> actual, std::span<const double> expected);
 
 // One comparison per tensor the response carries (output; lse and probabilities when asked
 // for). Fails when the request does not decode locally or a response tensor is malformed.

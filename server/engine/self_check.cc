@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "kernels/numeric/accuracy.h"
 #include "kernels/numeric/tensor_convert.h"
 #include "kernels/reference/reference_attention.h"
 
@@ -18,15 +19,6 @@ std::vector<std::byte> Fill(DataType dtype, int64_t count, double phase) {
     StoreElement(dtype, bytes.data(), n, static_cast<float>(std::sin(0.37 * n + phase)));
   }
   return bytes;
-}
-
-double RelativeError(const std::vector<double>& actual, const std::vector<double>& expected) {
-  double error = 0, norm = 0;
-  for (size_t n = 0; n < expected.size(); ++n) {
-    error += (actual[n] - expected[n]) * (actual[n] - expected[n]);
-    norm += expected[n] * expected[n];
-  }
-  return std::sqrt(error / norm);
 }
 
 absl::Status CheckOne(const Backend& backend, const std::string& name, DataType dtype) {
@@ -58,8 +50,8 @@ absl::Status CheckOne(const Backend& backend, const std::string& name, DataType 
   }
   const ReferenceAttentionResult expected = ComputeReferenceAttention(problem, false);
   const double error =
-      RelativeError(std::vector<double>(output.begin(), output.end()), expected.output);
-  if (!(error < 1e-5)) {
+      RelativeL2Error(std::vector<double>(output.begin(), output.end()), expected.output);
+  if (!(error < kFloat32Tolerance)) {
     return absl::InternalError(absl::StrCat("backend ", name, " is off by relative L2 error ",
                                             error, " on ", ToString(dtype), " (limit 1e-5)"));
   }

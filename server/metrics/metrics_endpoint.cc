@@ -9,14 +9,10 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "server/host_port.h"
 
 namespace attnserve {
 namespace {
-
-std::string HostPort(const std::string& host, int port) {
-  const bool ipv6 = host.find(':') != std::string::npos;
-  return ipv6 ? absl::StrCat("[", host, "]:", port) : absl::StrCat(host, ":", port);
-}
 
 // Opens and closes one TCP connection to host:port (a wildcard host means this machine).
 void Connect(const std::string& host, int port) {

@@ -7,7 +7,12 @@ namespace {
 
 AttentionProblem Problem(int64_t batch, int64_t q_len, int64_t kv_len) {
   AttentionProblem problem;
-  problem.shape = {batch, q_len, kv_len, /*heads=*/4, /*kv_heads=*/2, /*head_dim=*/64,
+  problem.shape = {batch,
+                   q_len,
+                   kv_len,
+                   /*heads=*/4,
+                   /*kv_heads=*/2,
+                   /*head_dim=*/64,
                    /*v_head_dim=*/32};
   return problem;
 }
@@ -34,7 +39,7 @@ TEST(AttentionWork, CausalDecodeWithCacheSeesAllCachedKeys) {
 TEST(AttentionWork, WindowAndLengthsLimitThePairs) {
   AttentionProblem problem = Problem(2, 4, 6);
   problem.causal = true;
-  problem.window = 2;          // each query sees itself and one key before
+  problem.window = 2;           // each query sees itself and one key before
   problem.kv_lengths = {6, 3};  // batch 1: queries at keys 2..5 see only keys < 3
   // batch 0: 4 rows x 2 keys; batch 1: row at key 2 sees {1, 2}, at 3 sees {2}, then nothing.
   EXPECT_EQ(CountAttentionWork(problem).visible_pairs, (8 + 2 + 1) * 4);

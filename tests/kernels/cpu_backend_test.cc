@@ -7,15 +7,14 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "kernels/numeric/accuracy.h"
 #include "kernels/reference/reference_attention.h"
-#include "tests/support/error_metrics.h"
 #include "tests/support/random_problem.h"
 
 namespace attnserve {
 namespace {
 
 using testing::BackendResult;
-using testing::RelativeL2Error;
 
 struct EncodingVariant {
   std::string name;
@@ -95,9 +94,8 @@ void ExpectMatchesReference(const AttentionProblem& problem, DataType output_dty
       testing::RunBackend(CpuBackend(), problem, output_dtype, /*with_probabilities=*/true);
   ASSERT_TRUE(actual.ok()) << actual.status();
   EXPECT_LT(RelativeL2Error(actual->output, expected.output), tolerance);
-  EXPECT_LT(RelativeL2Error(actual->lse, expected.lse), testing::kFloat32Tolerance);
-  EXPECT_LT(RelativeL2Error(actual->probabilities, expected.probabilities),
-            testing::kFloat32Tolerance);
+  EXPECT_LT(RelativeL2Error(actual->lse, expected.lse), kFloat32Tolerance);
+  EXPECT_LT(RelativeL2Error(actual->probabilities, expected.probabilities), kFloat32Tolerance);
 }
 
 class CpuBackendVariants
@@ -106,7 +104,7 @@ class CpuBackendVariants
 TEST_P(CpuBackendVariants, Float32MatchesReference) {
   const auto& [encoding, mask] = GetParam();
   auto owned = testing::MakeRandomProblem(ProblemFor(encoding, mask), DataType::kFloat32, 7);
-  ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+  ExpectMatchesReference(owned->problem, DataType::kFloat32, kFloat32Tolerance);
 }
 
 TEST_P(CpuBackendVariants, HalfInputsMatchReferenceInEveryOutputDtype) {
@@ -114,8 +112,8 @@ TEST_P(CpuBackendVariants, HalfInputsMatchReferenceInEveryOutputDtype) {
   for (DataType input : {DataType::kFloat16, DataType::kBFloat16}) {
     auto owned = testing::MakeRandomProblem(ProblemFor(encoding, mask), input, 11);
     // The reference sees the same rounded inputs, so only the output rounding differs.
-    ExpectMatchesReference(owned->problem, input, testing::kHalfTolerance);
-    ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+    ExpectMatchesReference(owned->problem, input, kHalfTolerance);
+    ExpectMatchesReference(owned->problem, DataType::kFloat32, kFloat32Tolerance);
   }
 }
 
@@ -136,7 +134,7 @@ TEST(CpuBackend, LongContextAlibiKeepsPrecisionWhenEveryVisibleKeyIsFar) {
   problem.kv_lengths = {150};
   problem.position_offsets = {100000};
   auto owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 3);
-  ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+  ExpectMatchesReference(owned->problem, DataType::kFloat32, kFloat32Tolerance);
 }
 
 TEST(CpuBackend, GroupedQueryHeadsReadTheirOwnKvHead) {
@@ -144,11 +142,11 @@ TEST(CpuBackend, GroupedQueryHeadsReadTheirOwnKvHead) {
   problem.shape = {1, 3, 9, 8, 2, 16, 16};
   problem.causal = true;
   auto owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 5);
-  ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+  ExpectMatchesReference(owned->problem, DataType::kFloat32, kFloat32Tolerance);
   // Multi-query (one kv head) too.
   problem.shape.kv_heads = 1;
   owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 6);
-  ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+  ExpectMatchesReference(owned->problem, DataType::kFloat32, kFloat32Tolerance);
 }
 
 TEST(CpuBackend, RowsWithoutVisibleKeysGiveZerosAndMinusInfinityLse) {
@@ -195,7 +193,7 @@ TEST(CpuBackend, MoreQueriesThanKeysLeavesEarlyCausalRowsEmpty) {
   problem.shape = {1, 6, 4, 1, 1, 8, 8};
   problem.causal = true;
   auto owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 10);
-  ExpectMatchesReference(owned->problem, DataType::kFloat32, testing::kFloat32Tolerance);
+  ExpectMatchesReference(owned->problem, DataType::kFloat32, kFloat32Tolerance);
 }
 
 }  // namespace

@@ -17,8 +17,8 @@
 #include "kernels/api/encoding_spec.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/encoding/alibi_slopes.h"
+#include "kernels/numeric/accuracy.h"
 #include "kernels/numeric/tensor_convert.h"
-#include "tests/support/error_metrics.h"
 #include "tests/support/random_problem.h"
 
 namespace attnserve {
@@ -167,8 +167,8 @@ void ExpectCpuBackendMatches(const WorkedAttention& worked) {
   auto result = testing::RunBackend(CpuBackend(), worked.problem->problem, DataType::kFloat32,
                                     /*with_probabilities=*/false);
   ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_LT(testing::RelativeL2Error(result->output, worked.output), testing::kFloat32Tolerance);
-  EXPECT_LT(testing::RelativeL2Error(result->lse, worked.lse), testing::kFloat32Tolerance);
+  EXPECT_LT(RelativeL2Error(result->output, worked.output), kFloat32Tolerance);
+  EXPECT_LT(RelativeL2Error(result->lse, worked.lse), kFloat32Tolerance);
 }
 
 TEST(WorkedAttention, ReferenceMatchesCausalRopeAlibi) {

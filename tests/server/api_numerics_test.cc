@@ -8,16 +8,14 @@
 #include "client/cpp/tensors.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "kernels/numeric/accuracy.h"
 #include "kernels/reference/reference_attention.h"
 #include "server/decode/attention_decoder.h"
 #include "tests/server/live_server.h"
-#include "tests/support/error_metrics.h"
 #include "tests/support/invalid_requests.h"
 
 namespace attnserve {
 namespace {
-
-using testing::RelativeL2Error;
 
 struct Variant {
   std::string name;
@@ -83,9 +81,9 @@ void ExpectResponseMatchesReference(const v1::AttentionRequest& request,
     return std::vector<double>(values.begin(), values.end());
   };
   EXPECT_LT(RelativeL2Error(as_doubles(response.output()), expected.output), tolerance);
-  EXPECT_LT(RelativeL2Error(as_doubles(response.lse()), expected.lse), testing::kFloat32Tolerance);
+  EXPECT_LT(RelativeL2Error(as_doubles(response.lse()), expected.lse), kFloat32Tolerance);
   EXPECT_LT(RelativeL2Error(as_doubles(response.probabilities()), expected.probabilities),
-            testing::kFloat32Tolerance);
+            kFloat32Tolerance);
 }
 
 class ApiNumerics
@@ -103,8 +101,7 @@ TEST_P(ApiNumerics, EveryDtypeAndMaskMatchesTheFloat64Reference) {
       absl::StatusOr<v1::AttentionResponse> response = client.ComputeAttention(request);
       ASSERT_TRUE(response.ok()) << response.status();
       ExpectResponseMatchesReference(
-          request, *response,
-          dtype == DataType::kFloat32 ? testing::kFloat32Tolerance : testing::kHalfTolerance);
+          request, *response, dtype == DataType::kFloat32 ? kFloat32Tolerance : kHalfTolerance);
     }
   }
 }

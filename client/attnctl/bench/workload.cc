@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/cpp/tensors.h"
 #include "kernels/api/attention_work.h"
+#include "kernels/numeric/accuracy.h"
 #include "kernels/reference/reference_attention.h"
 #include "server/decode/attention_decoder.h"
 
@@ -46,7 +47,7 @@ absl::StatusOr<Workload> Workload::Create(std::vector<RequestKind> kinds) {
     kind.query_tokens = static_cast<double>(work.query_tokens);
     kind.flops = work.flops;
     kind.expected = ComputeReferenceAttention(decoded->problem, false).output;
-    kind.tolerance = decoded->output_dtype == DataType::kFloat32 ? 1e-5 : 1e-2;
+    kind.tolerance = ToleranceFor(decoded->output_dtype);
     kind.dtype = ToString(decoded->problem.query.dtype);
     kind.encoding = EncodingKind(decoded->problem);
     kind.description = Describe(decoded->problem, decoded->output_dtype);
@@ -67,17 +68,8 @@ const RequestKind& Workload::Pick(std::mt19937_64& generator) const {
 
 double OutputError(const RequestKind& kind, const v1::AttentionResponse& response) {
   const absl::StatusOr<std::vector<float>> output = TensorValues(response.output());
-  if (!output.ok() || output->size() != kind.expected.size()) {
-    return std::numeric_limits<double>::infinity();
-  }
-  double error = 0, norm = 0;
-  for (size_t n = 0; n < output->size(); ++n) {
-    const double difference = (*output)[n] - kind.expected[n];
-    error += difference * difference;
-    norm += kind.expected[n] * kind.expected[n];
-  }
-  if (!std::isfinite(error)) return std::numeric_limits<double>::infinity();
-  return norm == 0 ? std::sqrt(error) : std::sqrt(error / norm);
+  if (!output.ok()) return std::numeric_limits<double>::infinity();
+  return RelativeL2Error(std::vector<double>(output->begin(), output->end()), kind.expected);
 }
 
 }  // namespace attnserve::attnctl

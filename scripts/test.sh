@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build everything, and run every test (unit tests,
-# integration tests against real servers on 127.0.0.1, the Python quick start).
+# integration tests against real servers on 127.0.0.1, the Python client and quick start, a real
+# Prometheus), then the whole suite again built with AddressSanitizer + UndefinedBehaviorSanitizer
+# (build-asan/; any finding fails its test). ATTNSERVE_SANITIZE=0 skips the second run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure --parallel "${ATTNSERVE_JOBS:-2}"
+
+if [ "${ATTNSERVE_SANITIZE:-1}" != 0 ]; then
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNSERVE_SANITIZE=ON \
+    >/dev/null
+  cmake --build build-asan --parallel "${ATTNSERVE_JOBS:-2}"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure --parallel "${ATTNSERVE_JOBS:-2}" --timeout 300
+fi

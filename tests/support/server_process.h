@@ -1,6 +1,6 @@
 // Runs the real attnserve binary for integration tests: on 127.0.0.1 with --port 0 (and no
-// /metrics endpoint), reading the port from its first stdout line ("listening on HOST:PORT"). The destructor kills a
-// server that was not stopped, so a failing test never leaves one behind.
+// /metrics endpoint), reading the port from its first stdout line ("listening on HOST:PORT"). The
+// destructor kills a server that was not stopped, so a failing test never leaves one behind.
 #ifndef ATTNSERVE_TESTS_SUPPORT_SERVER_PROCESS_H_
 #define ATTNSERVE_TESTS_SUPPORT_SERVER_PROCESS_H_
 

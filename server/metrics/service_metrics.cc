@@ -89,19 +89,17 @@ void ServiceMetrics::RecordAttention(const std::string& backend, const Attention
   tokens_.Add({{"backend", backend}}).Increment(static_cast<double>(work.query_tokens));
 }
 
-void ServiceMetrics::CallAccepted() {
-  inflight_.Increment();
-  queued_.Increment();
+void ServiceMetrics::SetCallLoad(int inflight, int queued) {
+  inflight_.Set(inflight);
+  queued_.Set(queued);
 }
 
 void ServiceMetrics::CallStarted(const std::string& method, double queue_seconds) {
-  queued_.Decrement();
   queue_seconds_.Add({{"method", method}}, SecondsBuckets()).Observe(queue_seconds);
 }
 
 void ServiceMetrics::CallFinished(const std::string& method, double request_bytes,
                                   std::optional<double> response_bytes) {
-  inflight_.Decrement();
   request_bytes_.Add({{"method", method}}, ByteBuckets()).Observe(request_bytes);
   if (response_bytes) {
     response_bytes_.Add({{"method", method}}, ByteBuckets()).Observe(*response_bytes);

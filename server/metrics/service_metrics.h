@@ -6,7 +6,7 @@
 //   attnserve_attention_tokens_total{backend}                   query tokens processed
 //   attnserve_queue_seconds{method}                             histogram: wait for a thread
 //   attnserve_request_bytes{method}, attnserve_response_bytes{method}   histograms
-//   attnserve_inflight_requests, attnserve_queued_requests      gauges
+//   attnserve_inflight_requests, attnserve_queued_requests      gauges (the transport's counts)
 //   attnserve_compute_threads                                   gauge: size of the executor
 //   attnserve_build_info{version,backends}                      always 1
 // Thread-safe.
@@ -35,9 +35,11 @@ class ServiceMetrics {
   void RecordAttention(const std::string& backend, const AttentionProblem& problem,
                        double compute_seconds);
 
-  // The life of an offloaded call: accepted (in flight, queued), started on a compute thread
-  // after `queue_seconds`, finished with its message sizes.
-  void CallAccepted();
+  // The transport's admission counts, whenever they change: calls in flight and waiting.
+  void SetCallLoad(int inflight, int queued);
+
+  // An offloaded call started on a compute thread after `queue_seconds`, then finished with
+  // its message sizes.
   void CallStarted(const std::string& method, double queue_seconds);
   // `response_bytes` is absent for a call that failed (it sends no response message).
   void CallFinished(const std::string& method, double request_bytes,

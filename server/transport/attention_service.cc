@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 
 namespace attnserve {
 namespace {
@@ -14,6 +15,20 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   // absl and gRPC share the canonical code numbering.
   return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+}
+
+// Why the call's client is gone, as the status to finish with (Go's ctx.Err() convention: a
+// passed deadline first), or nullopt while it is still waiting. `stage`: "queued", "computing".
+std::optional<grpc::Status> ClientGone(const grpc::CallbackServerContext& context,
+                                       absl::string_view stage) {
+  if (context.deadline() <= std::chrono::system_clock::now()) {
+    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                        absl::StrCat("deadline passed while ", stage));
+  }
+  if (context.IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED, absl::StrCat("cancelled while ", stage));
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -33,6 +48,7 @@ absl::Status AttentionService::Admit() {
   }
   ++inflight_;
   ++queued_;
+  metrics_.SetCallLoad(inflight_, queued_);
   return absl::OkStatus();
 }
 
@@ -45,32 +61,25 @@ grpc::ServerUnaryReactor* AttentionService::Offload(grpc::CallbackServerContext*
     reactor->Finish(ToGrpcStatus(admitted));  // refused before anything was accepted
     return reactor;
   }
-  metrics_.CallAccepted();
   const auto accepted = std::chrono::steady_clock::now();
   executor_.Submit([this, context, reactor, method, request, response, handler, accepted] {
     {
       absl::MutexLock lock(&admission_mutex_);
       --queued_;
+      metrics_.SetCallLoad(inflight_, queued_);
     }
     metrics_.CallStarted(
         method, std::chrono::duration<double>(std::chrono::steady_clock::now() - accepted).count());
-    const StopCheck client_gone = [context] {
-      return context->IsCancelled() || context->deadline() <= std::chrono::system_clock::now();
-    };
     grpc::Status status;
-    if (context->deadline() <= std::chrono::system_clock::now()) {
-      status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while queued");
-    } else if (context->IsCancelled()) {
-      status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while queued");
+    if (std::optional<grpc::Status> gone = ClientGone(*context, "queued")) {
+      status = *gone;
     } else {
+      const StopCheck client_gone = [context] {
+        return ClientGone(*context, "computing").has_value();
+      };
       status = ToGrpcStatus(handler(*request, *response, client_gone));
-      // The client is gone: say why, for the metrics (its deadline passed, or it cancelled).
-      if (context->deadline() <= std::chrono::system_clock::now()) {
-        status =
-            grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed while computing");
-      } else if (context->IsCancelled()) {
-        status = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled while computing");
-      }
+      // When the client is gone, say why rather than what was computed for nobody.
+      if (std::optional<grpc::Status> gone = ClientGone(*context, "computing")) status = *gone;
     }
     // Sizes are read before Finish: the response belongs to gRPC after it. A failed call sends
     // no response message, so it has no response size.
@@ -80,6 +89,7 @@ grpc::ServerUnaryReactor* AttentionService::Offload(grpc::CallbackServerContext*
     {
       absl::MutexLock lock(&admission_mutex_);
       --inflight_;
+      metrics_.SetCallLoad(inflight_, queued_);
     }
     reactor->Finish(status);
   });

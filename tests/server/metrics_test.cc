@@ -103,15 +103,17 @@ TEST(ServiceMetrics, GaugesFollowACallThroughQueueAndCompute) {
   prometheus::Registry registry;
   ServiceMetrics metrics(registry, "v", "cpu", 3);
   EXPECT_EQ(MetricValue(registry, "attnserve_compute_threads", {}), 3);
-  metrics.CallAccepted();
-  metrics.CallAccepted();
+  // Two calls admitted, both waiting; as the transport reports its counts.
+  metrics.SetCallLoad(2, 2);
   EXPECT_EQ(MetricValue(registry, "attnserve_inflight_requests", {}), 2);
   EXPECT_EQ(MetricValue(registry, "attnserve_queued_requests", {}), 2);
+  metrics.SetCallLoad(2, 1);  // one reached a compute thread
   metrics.CallStarted("ApplyRotary", 0.25);
   EXPECT_EQ(MetricValue(registry, "attnserve_queued_requests", {}), 1);
   EXPECT_EQ(MetricValue(registry, "attnserve_queue_seconds_sum", {{"method", "ApplyRotary"}}),
             0.25);
   metrics.CallFinished("ApplyRotary", 2000, 3000);
+  metrics.SetCallLoad(1, 1);
   EXPECT_EQ(MetricValue(registry, "attnserve_inflight_requests", {}), 1);
   EXPECT_EQ(MetricValue(registry, "attnserve_response_bytes_sum", {{"method", "ApplyRotary"}}),
             3000);

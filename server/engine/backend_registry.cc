@@ -28,10 +28,11 @@ absl::StatusOr<BackendRegistry> BackendRegistry::Create(
   return registry;
 }
 
-absl::StatusOr<const Backend*> BackendRegistry::Select(absl::string_view requested) const {
+absl::StatusOr<BackendRegistry::Selected> BackendRegistry::Select(
+    absl::string_view requested) const {
   const absl::string_view name = requested.empty() ? absl::string_view(default_name_) : requested;
   for (size_t i = 0; i < backends_.size(); ++i) {
-    if (descriptions_[i].name == name) return backends_[i].get();
+    if (descriptions_[i].name == name) return Selected{backends_[i].get(), &descriptions_[i].name};
   }
   return absl::InvalidArgumentError(
       absl::StrCat("backend=\"", requested, "\" is not one of: ", KnownNames(descriptions_)));

@@ -20,8 +20,14 @@ class BackendRegistry {
   static absl::StatusOr<BackendRegistry> Create(std::vector<std::unique_ptr<Backend>> backends,
                                                 absl::string_view default_backend);
 
+  // The backend a request runs on, and its name (the default's when the request named none).
+  struct Selected {
+    const Backend* backend;
+    const std::string* name;  // owned by the registry
+  };
+
   // `requested` empty means the default; an unknown name is INVALID_ARGUMENT listing the known.
-  absl::StatusOr<const Backend*> Select(absl::string_view requested) const;
+  absl::StatusOr<Selected> Select(absl::string_view requested) const;
 
   const std::vector<BackendDescription>& descriptions() const { return descriptions_; }
   const std::string& default_name() const { return default_name_; }

@@ -62,10 +62,11 @@ absl::Status CheckOne(const Backend& backend, const std::string& name, DataType 
 
 absl::Status CheckBackendsCompute(const BackendRegistry& backends) {
   for (const BackendDescription& description : backends.descriptions()) {
-    absl::StatusOr<const Backend*> backend = backends.Select(description.name);
+    absl::StatusOr<BackendRegistry::Selected> backend = backends.Select(description.name);
     if (!backend.ok()) return backend.status();
     for (DataType dtype : description.dtypes) {
-      if (absl::Status status = CheckOne(**backend, description.name, dtype); !status.ok()) {
+      if (absl::Status status = CheckOne(*backend->backend, description.name, dtype);
+          !status.ok()) {
         return status;
       }
     }

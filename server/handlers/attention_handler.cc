@@ -13,7 +13,7 @@ absl::Status RequestHandlers::ComputeAttention(const v1::AttentionRequest& reque
                                                const StopCheck& should_stop) const {
   absl::StatusOr<DecodedAttention> decoded = DecodeAttentionRequest(request, limits_);
   if (!decoded.ok()) return decoded.status();
-  absl::StatusOr<const Backend*> backend = backends_.Select(decoded->backend);
+  absl::StatusOr<BackendRegistry::Selected> backend = backends_.Select(decoded->backend);
   if (!backend.ok()) return backend.status();
 
   const AttentionShape& s = decoded->problem.shape;
@@ -32,15 +32,14 @@ absl::Status RequestHandlers::ComputeAttention(const v1::AttentionRequest& reque
             .data);
   }
   const auto started = std::chrono::steady_clock::now();
-  if (absl::Status status = (*backend)->Run(decoded->problem, outputs, should_stop); !status.ok()) {
+  if (absl::Status status = backend->backend->Run(decoded->problem, outputs, should_stop);
+      !status.ok()) {
     return status;
   }
-  const std::string& backend_name =
-      decoded->backend.empty() ? backends_.default_name() : decoded->backend;
   metrics_.RecordAttention(
-      backend_name, decoded->problem,
+      *backend->name, decoded->problem,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  response.set_backend(backend_name);
+  response.set_backend(*backend->name);
   response.set_request_id(request.request_id());
   return absl::OkStatus();
 }

@@ -135,11 +135,7 @@ absl::Status CheckLimits(const DecodedAttention& decoded, const RequestLimits& l
   for (const auto& [name, tensor] :
        {std::pair{"query", &decoded.problem.query}, std::pair{"key", &decoded.problem.key},
         std::pair{"value", &decoded.problem.value}}) {
-    if (tensor->num_elements() > limits.max_tensor_elements) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(name, " has ", tensor->num_elements(),
-                       " elements, over max_tensor_elements=", limits.max_tensor_elements));
-    }
+    ATTN_RETURN_IF_ERROR(CheckTensorElements(*tensor, name, limits));
   }
   const int64_t rows = s.batch * s.heads * s.q_len;  // bounded by the query's element count
   const std::optional<int64_t> work = CheckedProduct({rows, s.kv_len});

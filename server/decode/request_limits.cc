@@ -4,6 +4,14 @@
 
 namespace attnserve {
 
+absl::Status CheckTensorElements(const TensorView& tensor, absl::string_view field,
+                                 const RequestLimits& limits) {
+  if (tensor.num_elements() <= limits.max_tensor_elements) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      absl::StrCat(field, " has ", tensor.num_elements(),
+                   " elements, over max_tensor_elements=", limits.max_tensor_elements));
+}
+
 std::optional<int64_t> CheckedProduct(std::initializer_list<int64_t> factors) {
   int64_t product = 1;
   for (int64_t factor : factors) {

@@ -9,6 +9,8 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "kernels/api/tensor_view.h"
 
 namespace attnserve {
 
@@ -22,6 +24,10 @@ struct RequestLimits {
 
 // Room left in max_message_bytes for what surrounds the tensors (tags, shapes, strings).
 inline constexpr int64_t kMessageOverheadBytes = 4096;
+
+// Refuses a request tensor with more than max_tensor_elements elements, naming `field`.
+absl::Status CheckTensorElements(const TensorView& tensor, absl::string_view field,
+                                 const RequestLimits& limits);
 
 // The product of `factors`, or nullopt when it overflows int64.
 std::optional<int64_t> CheckedProduct(std::initializer_list<int64_t> factors);

@@ -60,14 +60,9 @@ absl::StatusOr<DecodedRotary> DecodeRotaryRequest(const v1::RotaryRequest& reque
     }
   }
   for (const auto& [name, tensor] : {std::pair{"query", &*query}, std::pair{"key", &*key}}) {
-    if (*tensor && (**tensor).num_elements() > limits.max_tensor_elements) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat(name, " has ", (**tensor).num_elements(),
-                       " elements, over max_tensor_elements=", limits.max_tensor_elements));
-    }
-  }
-  for (const auto& [name, tensor] : {std::pair{"query", &*query}, std::pair{"key", &*key}}) {
-    if (*tensor) ATTN_RETURN_IF_ERROR(CheckFinite(**tensor, name));
+    if (!*tensor) continue;
+    ATTN_RETURN_IF_ERROR(CheckTensorElements(**tensor, name, limits));
+    ATTN_RETURN_IF_ERROR(CheckFinite(**tensor, name));
   }
   const TensorView& any = *query ? **query : **key;
   const int64_t seq = any.shape[1];

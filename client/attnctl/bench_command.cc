@@ -101,10 +101,6 @@ absl::StatusOr<Workload> WorkloadFromFlags() {
   return Workload::Create(std::move(kinds));
 }
 
-double RequestsPerSecond(const LevelResult& result) {
-  return result.seconds > 0 ? result.requests / result.seconds : 0;
-}
-
 // (max - min) / mean of `value` over `windows`.
 template <typename Value>
 double Spread(const std::vector<LevelResult>& windows, Value value) {

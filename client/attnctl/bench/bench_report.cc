@@ -55,6 +55,10 @@ nlohmann::json LevelJson(const LevelReport& level) {
 
 }  // namespace
 
+double RequestsPerSecond(const LevelResult& result) {
+  return PerSecond(static_cast<double>(result.requests), result.seconds);
+}
+
 std::optional<Knee> FindKnee(const std::vector<LevelReport>& levels) {
   for (size_t i = 0; i + 1 < levels.size(); ++i) {
     const LevelResult& here = levels[i].result;

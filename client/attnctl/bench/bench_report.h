@@ -31,6 +31,9 @@ struct BenchConfigReport {
   int verify_every = 0;
 };
 
+// requests / seconds of a measured result; 0 for an empty window.
+double RequestsPerSecond(const LevelResult& result);
+
 // The level after which more concurrency stops paying: throughput grows < 5% to the next level
 // while p99 latency grows > 50%. nullopt when throughput kept scaling.
 struct Knee {

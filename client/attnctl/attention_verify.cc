@@ -28,9 +28,7 @@ absl::StatusOr<Comparison> Compare(const std::string& name, const v1::Tensor& ac
 absl::StatusOr<std::vector<Comparison>> VerifyAttention(const v1::AttentionRequest& request,
                                                         const v1::AttentionResponse& response) {
   // The client checks correctness, not the server's size limits.
-  RequestLimits limits;
-  limits.max_message_bytes = std::numeric_limits<int64_t>::max();
-  limits.max_probability_elements = std::numeric_limits<int64_t>::max();
+  const RequestLimits limits = RequestLimits::Unlimited();
   absl::StatusOr<DecodedAttention> decoded = DecodeAttentionRequest(request, limits);
   if (!decoded.ok()) {
     return absl::InvalidArgumentError(

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <limits>
 #include <optional>
 
 #include "absl/status/status.h"
@@ -20,6 +21,13 @@ struct RequestLimits {
   int64_t max_tensor_elements = int64_t{1} << 27;
   // batch * heads * q_len * kv_len: about 2e12 FLOPs at d=128, minutes on a small CPU.
   int64_t max_attention_work = int64_t{1} << 32;
+
+  // No limit at all: for clients decoding their own requests locally (verification), where
+  // the server, not the client, decides what is too large.
+  static RequestLimits Unlimited() {
+    constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+    return {kMax, kMax, kMax, kMax};
+  }
 };
 
 // Room left in max_message_bytes for what surrounds the tensors (tags, shapes, strings).

@@ -1,6 +1,7 @@
 // The decode layer: every validation rule answers its exact status, and every "0 means"
 // default of the API reaches the kernels' specs.
 #include <cmath>
+#include <limits>
 #include <variant>
 
 #include "gmock/gmock.h"
@@ -192,6 +193,21 @@ TEST(DecodeAttention, WorkPastMaxAttentionWorkIsResourceExhausted) {
   EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(status.message(),
             "attention work batch*heads*q_len*kv_len=24*5 is over max_attention_work=119");
+}
+
+TEST(RequestLimits, UnlimitedLiftsEveryLimit) {
+  const RequestLimits unlimited = RequestLimits::Unlimited();
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  EXPECT_EQ(unlimited.max_message_bytes, kMax);
+  EXPECT_EQ(unlimited.max_probability_elements, kMax);
+  EXPECT_EQ(unlimited.max_tensor_elements, kMax);
+  EXPECT_EQ(unlimited.max_attention_work, kMax);
+  // And a request over every default limit at once still decodes under it.
+  v1::AttentionRequest request = testing::ValidAttentionRequest();
+  request.set_return_probabilities(true);
+  const RequestLimits tiny{4700, 1, 1, 1};
+  EXPECT_FALSE(DecodeAttentionRequest(request, tiny).ok());
+  EXPECT_TRUE(DecodeAttentionRequest(request, unlimited).ok());
 }
 
 TEST(DecodeAttention, ResponsePastMessageLimitIsResourceExhausted) {

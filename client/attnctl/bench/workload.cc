@@ -34,10 +34,8 @@ absl::StatusOr<Workload> Workload::Create(std::vector<RequestKind> kinds) {
       return absl::InvalidArgumentError(
           absl::StrCat("kind ", kind.name, ": weight=", kind.weight, " must be > 0"));
     }
-    RequestLimits generous;
-    generous.max_message_bytes = std::numeric_limits<int64_t>::max();
-    generous.max_probability_elements = std::numeric_limits<int64_t>::max();
-    absl::StatusOr<DecodedAttention> decoded = DecodeAttentionRequest(kind.request, generous);
+    absl::StatusOr<DecodedAttention> decoded =
+        DecodeAttentionRequest(kind.request, RequestLimits::Unlimited());
     if (!decoded.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("kind ", kind.name, ": ", decoded.status().message()));

@@ -20,6 +20,7 @@ void Log(absl::string_view severity, absl::string_view message) {
 }  // namespace
 
 void LogInfo(absl::string_view message) { Log("INFO", message); }
+void LogWarning(absl::string_view message) { Log("WARNING", message); }
 void LogError(absl::string_view message) { Log("ERROR", message); }
 
 }  // namespace attnserve

@@ -11,6 +11,7 @@
 namespace attnserve {
 
 void LogInfo(absl::string_view message);
+void LogWarning(absl::string_view message);
 void LogError(absl::string_view message);
 
 }  // namespace attnserve

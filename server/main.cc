@@ -16,8 +16,12 @@
 ABSL_FLAG(std::string, host, "0.0.0.0", "Address to listen on.");
 ABSL_FLAG(int, port, 50051, "Port to listen on; 0 picks a free port.");
 ABSL_FLAG(int, metrics_port, 9464,
-          "Port of the Prometheus /metrics endpoint (on --host); 0 disables it, -1 picks a free "
-          "port. When enabled, the second stdout line is \"metrics on HOST:PORT\".");
+          "Port of the Prometheus /metrics endpoint (plain HTTP, on --metrics_host); 0 disables "
+          "it, -1 picks a free port. When enabled, the second stdout line is \"metrics on "
+          "HOST:PORT\".");
+ABSL_FLAG(std::string, metrics_host, "",
+          "Address of /metrics; empty means --host. /metrics has no TLS: with --tls_cert, bind "
+          "it to an internal address.");
 ABSL_FLAG(int, threads, 0, "Compute threads running requests; 0 means one per CPU core.");
 ABSL_FLAG(int64_t, max_message_bytes, int64_t{256} << 20,
           "Largest request and response message, in bytes.");
@@ -33,6 +37,15 @@ ABSL_FLAG(int, max_inflight_requests, 256,
 ABSL_FLAG(int, max_queued_requests, 128,
           "Calls waiting for a compute thread; more are refused with RESOURCE_EXHAUSTED.");
 ABSL_FLAG(std::string, backend, "cpu", "Backend for requests that name none: cpu or reference.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM certificate chain: serve gRPC and /metrics over TLS (needs --tls_key).");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: require client certificates signed by it (mutual TLS), on gRPC and "
+          "/metrics.");
+ABSL_FLAG(std::string, auth_token_file, "",
+          "File of bearer tokens, one per line: AttentionService calls need 'authorization: "
+          "Bearer <token>' metadata with one of them (health and reflection stay open).");
 ABSL_FLAG(double, shutdown_grace_seconds, 10,
           "On SIGINT/SIGTERM, how long in-flight calls get to finish.");
 
@@ -66,6 +79,7 @@ int main(int argc, char** argv) {
   attnserve::ServerConfig config;
   config.host = absl::GetFlag(FLAGS_host);
   config.port = absl::GetFlag(FLAGS_port);
+  config.metrics_host = absl::GetFlag(FLAGS_metrics_host);
   config.metrics_port = absl::GetFlag(FLAGS_metrics_port);
   const int threads = absl::GetFlag(FLAGS_threads);
   config.compute_threads =
@@ -77,6 +91,9 @@ int main(int argc, char** argv) {
   config.admission.max_inflight_requests = absl::GetFlag(FLAGS_max_inflight_requests);
   config.admission.max_queued_requests = absl::GetFlag(FLAGS_max_queued_requests);
   config.default_backend = absl::GetFlag(FLAGS_backend);
+  config.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
+                absl::GetFlag(FLAGS_tls_client_ca)};
+  config.auth_token_file = absl::GetFlag(FLAGS_auth_token_file);
 
   absl::StatusOr<std::unique_ptr<attnserve::Server>> server =
       attnserve::Server::Start(config, std::make_shared<prometheus::Registry>());
@@ -86,7 +103,12 @@ int main(int argc, char** argv) {
   }
   std::cout << "listening on " << config.host << ":" << (*server)->port() << std::endl;
   if ((*server)->metrics_port() != 0) {
-    std::cout << "metrics on " << config.host << ":" << (*server)->metrics_port() << std::endl;
+    const std::string& metrics_host =
+        config.metrics_host.empty() ? config.host : config.metrics_host;
+    std::cout << "metrics on " << metrics_host << ":" << (*server)->metrics_port() << std::endl;
+  }
+  if (!config.auth_token_file.empty() && config.tls.cert_file.empty()) {
+    attnserve::LogWarning("--auth_token_file without --tls_cert: tokens travel in clear text");
   }
   attnserve::LogInfo(absl::StrCat("serving with ", config.compute_threads,
                                   " compute threads, default backend ", config.default_backend));

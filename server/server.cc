@@ -7,7 +7,6 @@
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
-#include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "kernels/cpu/cpu_backend.h"
 #include "kernels/reference/reference_attention.h"
@@ -77,7 +76,7 @@ std::vector<std::string> MethodsOf(const std::string& service_name) {
 }  // namespace
 
 Server::Server(const ServerConfig& config, BackendRegistry backends,
-               std::shared_ptr<prometheus::Registry> registry)
+               std::optional<BearerTokenAuth> auth, std::shared_ptr<prometheus::Registry> registry)
     : registry_(std::move(registry)),
       process_collector_(std::make_shared<ProcessCollector>()),
       grpc_metrics_(*registry_),
@@ -89,14 +88,17 @@ Server::Server(const ServerConfig& config, BackendRegistry backends,
                 {ATTNSERVE_VERSION, config.compute_threads, config.admission.max_inflight_requests,
                  config.admission.max_queued_requests},
                 service_metrics_),
-      service_(handlers_, executor_, service_metrics_, config.admission) {
+      auth_(std::move(auth)),
+      service_(handlers_, executor_, service_metrics_, config.admission,
+               auth_ ? &*auth_ : nullptr) {
   grpc_metrics_.Initialize(kServiceName, MethodsOf(kServiceName));
 }
 
 absl::Status Server::StartMetricsEndpoint(const ServerConfig& config) {
   if (config.metrics_port == 0) return absl::OkStatus();
-  absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint = MetricsEndpoint::Start(
-      config.host, std::max(config.metrics_port, 0), {registry_, process_collector_});
+  absl::StatusOr<std::unique_ptr<MetricsEndpoint>> endpoint =
+      MetricsEndpoint::Start(config.metrics_host.empty() ? config.host : config.metrics_host,
+                             std::max(config.metrics_port, 0), {registry_, process_collector_});
   if (!endpoint.ok()) return endpoint.status();
   metrics_endpoint_ = std::move(*endpoint);
   return absl::OkStatus();
@@ -105,6 +107,14 @@ absl::Status Server::StartMetricsEndpoint(const ServerConfig& config) {
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const ServerConfig& config, std::shared_ptr<prometheus::Registry> registry) {
   if (absl::Status status = ValidateConfig(config); !status.ok()) return status;
+  absl::StatusOr<std::optional<TlsPem>> tls = LoadTls(config.tls);
+  if (!tls.ok()) return tls.status();
+  std::optional<BearerTokenAuth> auth;
+  if (!config.auth_token_file.empty()) {
+    absl::StatusOr<BearerTokenAuth> loaded = BearerTokenAuth::FromFile(config.auth_token_file);
+    if (!loaded.ok()) return loaded.status();
+    auth = *std::move(loaded);
+  }
   std::vector<std::unique_ptr<Backend>> backends;
   backends.push_back(std::make_unique<CpuBackend>());
   backends.push_back(std::make_unique<ReferenceBackend>());
@@ -112,7 +122,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       BackendRegistry::Create(std::move(backends), config.default_backend);
   if (!registered.ok()) return registered.status();
 
-  std::unique_ptr<Server> server(new Server(config, std::move(*registered), std::move(registry)));
+  std::unique_ptr<Server> server(
+      new Server(config, std::move(*registered), std::move(auth), std::move(registry)));
   server->self_check_ = CheckBackendsCompute(server->backends_);
   if (!server->self_check_.ok()) LogError(server->self_check_.message());
   if (absl::Status status = server->StartMetricsEndpoint(config); !status.ok()) return status;
@@ -121,7 +132,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   const std::string address = HostPort(config.host, config.port);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(address, ServerCredentialsFor(*tls), &server->port_);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.limits.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(config.limits.max_message_bytes));
   builder.RegisterService(&server->service_);
@@ -132,7 +143,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", address));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", address, *tls ? " (are --tls_cert and --tls_key a pair?)" : ""));
   }
   // The default health service starts out SERVING for ""; it may only say so once the
   // backends proved they compute.

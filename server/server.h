@@ -5,6 +5,7 @@
 #define ATTNSERVE_SERVER_SERVER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -19,6 +20,8 @@
 #include "server/metrics/metrics_endpoint.h"
 #include "server/metrics/process_collector.h"
 #include "server/metrics/service_metrics.h"
+#include "server/security/bearer_token_auth.h"
+#include "server/security/tls_files.h"
 #include "server/transport/attention_service.h"
 
 namespace attnserve {
@@ -26,12 +29,20 @@ namespace attnserve {
 struct ServerConfig {
   std::string host = "0.0.0.0";
   int port = 50051;  // 0 picks a free port
-  // /metrics over HTTP on host:metrics_port; 0 disables it, -1 picks a free port.
+  // /metrics over plain HTTP on metrics_host:metrics_port; 0 disables it, -1 picks a free port.
+  // metrics_host empty means `host`. /metrics has no TLS: Debian 12's civetweb crashes on the
+  // first HTTPS request with OpenSSL 3, so a TLS deployment binds it to an internal address.
+  std::string metrics_host;
   int metrics_port = 9464;
   int compute_threads = 1;
   RequestLimits limits;
   AdmissionLimits admission;
   std::string default_backend = "cpu";
+  // TLS for gRPC and /metrics; all empty means plaintext.
+  TlsFlags tls;
+  // Empty: no authentication. Else every AttentionService call needs one of its bearer tokens;
+  // health and reflection stay open for probes.
+  std::string auth_token_file;
 };
 
 class Server {
@@ -56,7 +67,7 @@ class Server {
   void Shutdown(absl::Duration grace);
 
  private:
-  Server(const ServerConfig& config, BackendRegistry backends,
+  Server(const ServerConfig& config, BackendRegistry backends, std::optional<BearerTokenAuth> auth,
          std::shared_ptr<prometheus::Registry> registry);
   absl::Status StartMetricsEndpoint(const ServerConfig& config);
 
@@ -70,6 +81,7 @@ class Server {
   Executor executor_;
   BackendRegistry backends_;
   RequestHandlers handlers_;
+  const std::optional<BearerTokenAuth> auth_;
   AttentionService service_;
   std::unique_ptr<grpc::Server> grpc_server_;
   absl::Status self_check_;

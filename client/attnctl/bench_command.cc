@@ -182,8 +182,8 @@ int RunBench() {
   absl::StatusOr<Workload> workload = WorkloadFromFlags();
   if (!workload.ok()) return ReportUsageError(workload.status().message());
   const std::vector<std::string> targets = absl::StrSplit(options->target, ',');
-  absl::StatusOr<std::unique_ptr<LoadGenerator>> generator =
-      LoadGenerator::Create(targets, absl::GetFlag(FLAGS_connections), *workload, /*seed=*/1);
+  absl::StatusOr<std::unique_ptr<LoadGenerator>> generator = LoadGenerator::Create(
+      targets, absl::GetFlag(FLAGS_connections), options->security, *workload, /*seed=*/1);
   if (!generator.ok()) return ReportUsageError(generator.status().message());
   if (absl::Status connected = (*generator)->WaitUntilConnected(options->timeout);
       !connected.ok()) {

@@ -24,9 +24,12 @@ ABSL_DECLARE_FLAG(int32_t, verify);
 namespace attnserve::attnctl {
 
 // The flags every command reads.
-inline const std::vector<std::string> kConnectionFlags = {"target", "timeout_seconds"};
+inline const std::vector<std::string> kConnectionFlags = {
+    "target",          "timeout_seconds", "tls", "tls_ca", "tls_cert", "tls_key",
+    "tls_server_name", "auth_token_file"};
 
-// Client options from --target and --timeout_seconds; fails on a non-positive timeout.
+// Client options from the connection flags, the TLS files and token read; fails on a
+// non-positive timeout or a file that cannot be read.
 absl::StatusOr<ClientOptions> ClientOptionsFromFlags();
 
 }  // namespace attnserve::attnctl

@@ -3,7 +3,6 @@
 #include <limits>
 
 #include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 
 namespace attnserve {
 namespace {
@@ -21,8 +20,9 @@ AttnClient::AttnClient(const ClientOptions& options) : options_(options) {
       std::min<int64_t>(options.max_message_bytes, std::numeric_limits<int>::max()));
   arguments.SetMaxReceiveMessageSize(max_bytes);
   arguments.SetMaxSendMessageSize(max_bytes);
+  ApplyServerName(options.security, arguments);
   channel_ =
-      grpc::CreateCustomChannel(options.target, grpc::InsecureChannelCredentials(), arguments);
+      grpc::CreateCustomChannel(options.target, ChannelCredentialsFor(options.security), arguments);
   stub_ = v1::AttentionService::NewStub(channel_);
   health_stub_ = grpc::health::v1::Health::NewStub(channel_);
 }
@@ -34,6 +34,7 @@ absl::StatusOr<Response> AttnClient::Call(Stub& stub,
                                           const Request& request) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  AddAuthToken(options_.security, context);
   Response response;
   const grpc::Status status = (stub.*method)(&context, request, &response);
   if (!status.ok()) return ToAbslStatus(status);

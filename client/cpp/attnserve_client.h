@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "attnserve/v1/attention.grpc.pb.h"
+#include "client/cpp/channel_security.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
 namespace attnserve {
@@ -20,6 +21,7 @@ struct ClientOptions {
   std::string target = "127.0.0.1:50051";      // host:port, or any gRPC target URI
   absl::Duration timeout = absl::Seconds(60);  // per call
   int64_t max_message_bytes = int64_t{256} << 20;
+  ChannelSecurity security = {};  // plaintext, no token by default
 };
 
 class AttnClient {

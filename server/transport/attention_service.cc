@@ -33,6 +33,11 @@ std::optional<grpc::Status> ClientGone(const grpc::CallbackServerContext& contex
 
 }  // namespace
 
+absl::Status AttentionService::Authenticate(const grpc::CallbackServerContext& context) const {
+  if (auth_ == nullptr) return absl::OkStatus();
+  return auth_->Check(context.client_metadata());
+}
+
 absl::Status AttentionService::Admit() {
   absl::MutexLock lock(&admission_mutex_);
   if (inflight_ >= limits_.max_inflight_requests) {
@@ -57,6 +62,10 @@ grpc::ServerUnaryReactor* AttentionService::Offload(grpc::CallbackServerContext*
                                                     const char* method, const Request* request,
                                                     Response* response, Handler handler) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::Status authenticated = Authenticate(*context); !authenticated.ok()) {
+    reactor->Finish(ToGrpcStatus(authenticated));
+    return reactor;
+  }
   if (absl::Status admitted = Admit(); !admitted.ok()) {
     reactor->Finish(ToGrpcStatus(admitted));  // refused before anything was accepted
     return reactor;
@@ -146,7 +155,9 @@ grpc::ServerUnaryReactor* AttentionService::GetServerInfo(grpc::CallbackServerCo
                                                           v1::ServerInfo* response) {
   // Cheap and constant: answered on gRPC's thread, so it works even when the executor is busy.
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(handlers_.GetServerInfo(*response)));
+  absl::Status status = Authenticate(*context);
+  if (status.ok()) status = handlers_.GetServerInfo(*response);
+  reactor->Finish(ToGrpcStatus(status));
   return reactor;
 }
 

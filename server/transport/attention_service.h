@@ -1,5 +1,6 @@
-// The gRPC face of attnserve: AttentionService on the callback API. A call is admitted only
-// while the server has room (max in-flight and queued calls; else RESOURCE_EXHAUSTED), then
+// The gRPC face of attnserve: AttentionService on the callback API. With a BearerTokenAuth, a
+// call without a valid token is refused (UNAUTHENTICATED) before anything else. A call is admitted
+// only while the server has room (max in-flight and queued calls; else RESOURCE_EXHAUSTED), then
 // handed to the executor, so gRPC's threads only accept and reply. The executor drops a call
 // whose client left or whose deadline passed while it was queued, and lets the computation poll
 // for the same while it runs. Holds references to what the server owns; gRPC may call it from
@@ -14,6 +15,7 @@
 #include "server/engine/executor.h"
 #include "server/handlers/request_handlers.h"
 #include "server/metrics/service_metrics.h"
+#include "server/security/bearer_token_auth.h"
 
 namespace attnserve {
 
@@ -24,9 +26,10 @@ struct AdmissionLimits {
 
 class AttentionService final : public v1::AttentionService::CallbackService {
  public:
+  // `auth` null: every call is let in.
   AttentionService(const RequestHandlers& handlers, Executor& executor, ServiceMetrics& metrics,
-                   AdmissionLimits limits)
-      : handlers_(handlers), executor_(executor), metrics_(metrics), limits_(limits) {}
+                   AdmissionLimits limits, const BearerTokenAuth* auth)
+      : handlers_(handlers), executor_(executor), metrics_(metrics), limits_(limits), auth_(auth) {}
 
   grpc::ServerUnaryReactor* ComputeAttention(grpc::CallbackServerContext* context,
                                              const v1::AttentionRequest* request,
@@ -55,6 +58,9 @@ class AttentionService final : public v1::AttentionService::CallbackService {
   grpc::ServerUnaryReactor* Offload(grpc::CallbackServerContext* context, const char* method,
                                     const Request* request, Response* response, Handler handler);
 
+  // OK when there is no auth or the call carries a valid token.
+  absl::Status Authenticate(const grpc::CallbackServerContext& context) const;
+
   // Counts a new call in, or says which limit refuses it.
   absl::Status Admit();
 
@@ -62,6 +68,7 @@ class AttentionService final : public v1::AttentionService::CallbackService {
   Executor& executor_;
   ServiceMetrics& metrics_;
   const AdmissionLimits limits_;
+  const BearerTokenAuth* const auth_;
   absl::Mutex admission_mutex_;
   int inflight_ ABSL_GUARDED_BY(admission_mutex_) = 0;
   int queued_ ABSL_GUARDED_BY(admission_mutex_) = 0;

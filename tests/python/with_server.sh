@@ -10,7 +10,16 @@ workdir=$(mktemp -d)
 server_pid=
 trap '[ -n "$server_pid" ] && kill -9 "$server_pid" 2>/dev/null; rm -rf "$workdir"' EXIT
 
-"$server_binary" --host 127.0.0.1 --port 0 --metrics_port=-1 >"$workdir/stdout" 2>"$workdir/stderr" &
+security_flags=()
+if [ "${ATTNSERVE_TEST_PKI:-0}" = 1 ]; then
+  export ATTNSERVE_PKI_DIR="$workdir/pki"
+  bash "$(dirname "$0")/../support/make_test_pki.sh" "$ATTNSERVE_PKI_DIR"
+  security_flags=(--tls_cert "$ATTNSERVE_PKI_DIR/server.pem" --tls_key "$ATTNSERVE_PKI_DIR/server.key"
+    --tls_client_ca "$ATTNSERVE_PKI_DIR/ca.pem" --auth_token_file "$ATTNSERVE_PKI_DIR/tokens.txt")
+fi
+
+"$server_binary" --host 127.0.0.1 --port 0 --metrics_port=-1 "${security_flags[@]}" \
+  >"$workdir/stdout" 2>"$workdir/stderr" &
 server_pid=$!
 for _ in $(seq 100); do
   grep -q '^metrics on ' "$workdir/stdout" && break

@@ -39,8 +39,8 @@ class LevelRun {
  public:
   LevelRun(const LevelConfig& config,
            const std::vector<std::unique_ptr<v1::AttentionService::Stub>>& stubs,
-           const Workload& workload, uint64_t seed)
-      : config_(config), stubs_(stubs), workload_(workload), generator_(seed) {
+           const ChannelSecurity& security, const Workload& workload, uint64_t seed)
+      : config_(config), stubs_(stubs), security_(security), workload_(workload), generator_(seed) {
     result_.concurrency = config.concurrency;
     result_.rate = config.rate;
   }
@@ -196,6 +196,7 @@ class LevelRun {
     call->measured = measured;
     call->context.set_deadline(std::chrono::system_clock::now() +
                                absl::ToChronoNanoseconds(config_.call_timeout));
+    AddAuthToken(security_, call->context);
     stubs_[stub_index]->async()->ComputeAttention(
         &call->context, &call->kind->request, &call->response,
         [this, call](grpc::Status status) { OnDone(call, status); });
@@ -247,6 +248,7 @@ class LevelRun {
 
   const LevelConfig& config_;
   const std::vector<std::unique_ptr<v1::AttentionService::Stub>>& stubs_;
+  const ChannelSecurity& security_;
   const Workload& workload_;
   std::atomic<int64_t> verify_counter_ = 0;
 
@@ -281,8 +283,8 @@ void LevelResult::Merge(const LevelResult& other) {
 }
 
 absl::StatusOr<std::unique_ptr<LoadGenerator>> LoadGenerator::Create(
-    const std::vector<std::string>& targets, int connections, const Workload& workload,
-    uint64_t seed) {
+    const std::vector<std::string>& targets, int connections, const ChannelSecurity& security,
+    const Workload& workload, uint64_t seed) {
   if (targets.empty()) return absl::InvalidArgumentError("--target is empty");
   if (connections < 1) {
     return absl::InvalidArgumentError(absl::StrCat("--connections=", connections, " must be >= 1"));
@@ -303,17 +305,21 @@ absl::StatusOr<std::unique_ptr<LoadGenerator>> LoadGenerator::Create(
     uri = absl::StrCat("ipv4:", absl::StrJoin(targets, ","));
     arguments.SetLoadBalancingPolicyName("round_robin");
   }
+  ApplyServerName(security, arguments);
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int c = 0; c < connections; ++c) {
-    channels.push_back(
-        grpc::CreateCustomChannel(uri, grpc::InsecureChannelCredentials(), arguments));
+    channels.push_back(grpc::CreateCustomChannel(uri, ChannelCredentialsFor(security), arguments));
   }
-  return std::unique_ptr<LoadGenerator>(new LoadGenerator(std::move(channels), workload, seed));
+  return std::unique_ptr<LoadGenerator>(
+      new LoadGenerator(std::move(channels), security, workload, seed));
 }
 
 LoadGenerator::LoadGenerator(std::vector<std::shared_ptr<grpc::Channel>> channels,
-                             const Workload& workload, uint64_t seed)
-    : channels_(std::move(channels)), workload_(workload), seed_(seed) {
+                             ChannelSecurity security, const Workload& workload, uint64_t seed)
+    : channels_(std::move(channels)),
+      security_(std::move(security)),
+      workload_(workload),
+      seed_(seed) {
   for (const auto& channel : channels_) stubs_.push_back(v1::AttentionService::NewStub(channel));
 }
 
@@ -329,7 +335,7 @@ absl::Status LoadGenerator::WaitUntilConnected(absl::Duration timeout) {
 }
 
 LevelResult LoadGenerator::Run(const LevelConfig& config, const ProgressCallback& progress) {
-  return LevelRun(config, stubs_, workload_, seed_++).Execute(progress);
+  return LevelRun(config, stubs_, security_, workload_, seed_++).Execute(progress);
 }
 
 }  // namespace attnserve::attnctl

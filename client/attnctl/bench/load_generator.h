@@ -19,6 +19,7 @@
 #include "attnserve/v1/attention.grpc.pb.h"
 #include "client/attnctl/bench/latency_histogram.h"
 #include "client/attnctl/bench/workload.h"
+#include "client/cpp/channel_security.h"
 
 namespace attnserve::attnctl {
 
@@ -61,10 +62,10 @@ using ProgressCallback = std::function<void(int64_t requests, double seconds)>;
 class LoadGenerator {
  public:
   // `targets`: host:port of one server, or several IPv4 ip:port (balanced round-robin by gRPC).
-  // `connections` channels, each its own HTTP/2 connection per target.
+  // `connections` channels, each its own HTTP/2 connection per target, secured by `security`.
   static absl::StatusOr<std::unique_ptr<LoadGenerator>> Create(
-      const std::vector<std::string>& targets, int connections, const Workload& workload,
-      uint64_t seed);
+      const std::vector<std::string>& targets, int connections, const ChannelSecurity& security,
+      const Workload& workload, uint64_t seed);
 
   // Waits (up to `timeout`) until every channel is connected.
   absl::Status WaitUntilConnected(absl::Duration timeout);
@@ -72,11 +73,12 @@ class LoadGenerator {
   LevelResult Run(const LevelConfig& config, const ProgressCallback& progress);
 
  private:
-  LoadGenerator(std::vector<std::shared_ptr<grpc::Channel>> channels, const Workload& workload,
-                uint64_t seed);
+  LoadGenerator(std::vector<std::shared_ptr<grpc::Channel>> channels, ChannelSecurity security,
+                const Workload& workload, uint64_t seed);
 
   std::vector<std::shared_ptr<grpc::Channel>> channels_;
   std::vector<std::unique_ptr<v1::AttentionService::Stub>> stubs_;
+  const ChannelSecurity security_;
   const Workload& workload_;
   uint64_t seed_;
 };

@@ -37,11 +37,30 @@ class Client:
 
     Each call waits at most `timeout` seconds (its gRPC deadline). Use as a context manager, or
     call close(), to release the channel.
+
+    Security (all optional): `tls` connects over TLS, verifying the server against
+    `root_certificates` (PEM bytes; None: the system's roots); `certificate_chain` and
+    `private_key` (PEM bytes) are the client's identity for servers requiring mutual TLS, and
+    any of these three implies `tls`. `server_name` overrides the name the server's certificate
+    must carry. `auth_token` is sent as "authorization: Bearer <token>" with every call (as
+    metadata, so it also works over plaintext, e.g. inside a service mesh).
     """
 
-    def __init__(self, target: str, timeout: float = 60.0) -> None:
+    def __init__(self, target: str, timeout: float = 60.0, *, tls: bool = False,
+                 root_certificates: Optional[bytes] = None,
+                 certificate_chain: Optional[bytes] = None, private_key: Optional[bytes] = None,
+                 server_name: Optional[str] = None, auth_token: Optional[str] = None) -> None:
         self.timeout = timeout
-        self._channel = grpc.insecure_channel(target, options=_CHANNEL_OPTIONS)
+        self._metadata = (("authorization", f"Bearer {auth_token}"),) if auth_token else ()
+        options = list(_CHANNEL_OPTIONS)
+        if server_name:
+            options.append(("grpc.ssl_target_name_override", server_name))
+        if tls or root_certificates or certificate_chain or private_key:
+            credentials = grpc.ssl_channel_credentials(root_certificates, private_key,
+                                                       certificate_chain)
+            self._channel = grpc.secure_channel(target, credentials, options=options)
+        else:
+            self._channel = grpc.insecure_channel(target, options=options)
         self._attention = rpc.AttentionServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
 
@@ -57,7 +76,7 @@ class Client:
     def _call(self, method: Callable[..., Response], request: message.Message) -> Response:
         """`method(request)` with the client's deadline; gRPC errors become AttnserveError."""
         try:
-            return method(request, timeout=self.timeout)
+            return method(request, timeout=self.timeout, metadata=self._metadata)
         except grpc.RpcError as error:
             raise AttnserveError.from_rpc_error(error) from error
 

@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config clang-format
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   prometheus-cpp-dev libcivetweb-dev civetweb prometheus nlohmann-json3-dev libyaml-cpp-dev
-  libgtest-dev libgmock-dev
+  libssl-dev openssl libgtest-dev libgmock-dev clang libclang-rt-14-dev
   python3 python3-grpcio python3-numpy python3-protobuf python3-matplotlib python3-yaml
 )
 
@@ -17,9 +17,15 @@ for package in "${packages[@]}"; do
     missing+=("$package")
   fi
 done
+# Node.js runs the grpc-js interop test. Checked by command, not package: a Node.js from
+# elsewhere (e.g. NodeSource, which bundles npm) serves as well, and Debian's npm would clash
+# with it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: all ${#packages[@]} packages present"
+  echo "install-deps: all ${#packages[@]} packages and Node.js present"
   exit 0
 fi
 

@@ -158,7 +158,13 @@ void Server::Shutdown(absl::Duration grace) {
   if (shut_down_ || grpc_server_ == nullptr) return;
   shut_down_ = true;
   grpc_server_->GetHealthCheckService()->Shutdown();  // every service NOT_SERVING, for good
-  grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+  // Lame duck first: while accepted calls finish, new ones get a clean UNAVAILABLE from the
+  // service (clients retry elsewhere). gRPC's own shutdown comes once they are done; calls it
+  // finds not yet started it ends with CANCELLED, which retry policies do not retry.
+  const absl::Time deadline = absl::Now() + grace;
+  service_.StartDraining();
+  service_.AwaitIdle(deadline);
+  grpc_server_->Shutdown(absl::ToChronoTime(deadline));
   grpc_server_->Wait();
   metrics_endpoint_.reset();  // after the drain, so the last calls can still be scraped
 }

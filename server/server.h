@@ -61,9 +61,9 @@ class Server {
   int metrics_port() const { return metrics_endpoint_ ? metrics_endpoint_->port() : 0; }
   const absl::Status& self_check() const { return self_check_; }
 
-  // Health goes NOT_SERVING, new calls are refused, in-flight calls get until `grace` to
-  // finish; then gRPC cancels them, though a computation already running on a compute thread
-  // still runs to its end. Idempotent.
+  // Health goes NOT_SERVING, new AttentionService calls are refused with UNAVAILABLE, in-flight
+  // calls get until `grace` to finish; then gRPC cancels what is left, though a computation
+  // already running on a compute thread still runs to its end. Idempotent.
   void Shutdown(absl::Duration grace);
 
  private:

@@ -38,8 +38,28 @@ absl::Status AttentionService::Authenticate(const grpc::CallbackServerContext& c
   return auth_->Check(context.client_metadata());
 }
 
+namespace {
+
+absl::Status ShuttingDown() { return absl::UnavailableError("server is shutting down"); }
+
+}  // namespace
+
+void AttentionService::StartDraining() {
+  absl::MutexLock lock(&admission_mutex_);
+  draining_ = true;
+}
+
+bool AttentionService::AwaitIdle(absl::Time deadline) {
+  absl::MutexLock lock(&admission_mutex_);
+  return admission_mutex_.AwaitWithDeadline(
+      absl::Condition(
+          +[](int* inflight) { return *inflight == 0; }, &inflight_),
+      deadline);
+}
+
 absl::Status AttentionService::Admit() {
   absl::MutexLock lock(&admission_mutex_);
+  if (draining_) return ShuttingDown();
   if (inflight_ >= limits_.max_inflight_requests) {
     return absl::ResourceExhaustedError(
         absl::StrCat("server busy: ", inflight_,
@@ -156,6 +176,10 @@ grpc::ServerUnaryReactor* AttentionService::GetServerInfo(grpc::CallbackServerCo
   // Cheap and constant: answered on gRPC's thread, so it works even when the executor is busy.
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::Status status = Authenticate(*context);
+  if (status.ok()) {
+    absl::MutexLock lock(&admission_mutex_);
+    if (draining_) status = ShuttingDown();
+  }
   if (status.ok()) status = handlers_.GetServerInfo(*response);
   reactor->Finish(ToGrpcStatus(status));
   return reactor;

@@ -11,6 +11,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "attnserve/v1/attention.grpc.pb.h"
 #include "server/engine/executor.h"
 #include "server/handlers/request_handlers.h"
@@ -50,6 +51,13 @@ class AttentionService final : public v1::AttentionService::CallbackService {
                                           const v1::ServerInfoRequest* request,
                                           v1::ServerInfo* response) override;
 
+  // From now on every new call is refused with UNAVAILABLE (the server is going away; a client
+  // retries elsewhere); calls already accepted go on. Idempotent.
+  void StartDraining();
+
+  // Waits until no accepted call is left or `deadline` passes; whether none is left.
+  bool AwaitIdle(absl::Time deadline);
+
  private:
   // Admits the call and runs `handler(request, response, should_stop)` (returning
   // absl::Status) on the executor, finishing the call with its status and recording its queue
@@ -61,7 +69,7 @@ class AttentionService final : public v1::AttentionService::CallbackService {
   // OK when there is no auth or the call carries a valid token.
   absl::Status Authenticate(const grpc::CallbackServerContext& context) const;
 
-  // Counts a new call in, or says which limit refuses it.
+  // Counts a new call in, or says why not: draining, or which limit refuses it.
   absl::Status Admit();
 
   const RequestHandlers& handlers_;
@@ -72,6 +80,7 @@ class AttentionService final : public v1::AttentionService::CallbackService {
   absl::Mutex admission_mutex_;
   int inflight_ ABSL_GUARDED_BY(admission_mutex_) = 0;
   int queued_ ABSL_GUARDED_BY(admission_mutex_) = 0;
+  bool draining_ ABSL_GUARDED_BY(admission_mutex_) = false;
 };
 
 }  // namespace attnserve

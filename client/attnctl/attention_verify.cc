@@ -1,7 +1,5 @@
 #include "client/attnctl/attention_verify.h"
 
-#include <cmath>
-#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "client/cpp/tensors.h"
@@ -10,8 +8,6 @@
 
 namespace attnserve::attnctl {
 namespace {
-
-constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 absl::StatusOr<Comparison> Compare(const std::string& name, const v1::Tensor& actual,
                                    const std::vector<double>& expected, double tolerance) {

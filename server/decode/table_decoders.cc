@@ -97,12 +97,14 @@ absl::StatusOr<DecodedRotaryTable> DecodeRotaryTableRequest(const v1::RotaryTabl
   if (!rotary.ok()) return rotary.status();
   absl::StatusOr<std::vector<int64_t>> positions = DecodePositions(request.positions());
   if (!positions.ok()) return positions.status();
-  ATTN_RETURN_IF_ERROR(CheckRotaryIsFinite(*rotary, LengthOf(*positions), "rotary"));
   const int64_t half = rotary->rotary_dim / 2;
   const int64_t rows = static_cast<int64_t>(positions->size());
-  // float32 cos and sin tables, and the double inverse frequencies.
+  // float32 cos and sin tables, and the double inverse frequencies. Checked before anything
+  // is computed: the finiteness check below builds the frequencies (a fuzzer found 8 GiB
+  // allocated for head_dim=2^31-2 when it came first).
   ATTN_RETURN_IF_ERROR(CheckResponseBytes(
       ResponseTensorBytes({{rows, half, 4}, {rows, half, 4}, {half, 8}}), limits));
+  ATTN_RETURN_IF_ERROR(CheckRotaryIsFinite(*rotary, LengthOf(*positions), "rotary"));
   decoded.rotary = std::move(*rotary);
   decoded.request_length = LengthOf(*positions);
   decoded.positions = std::move(*positions);
@@ -140,6 +142,12 @@ absl::StatusOr<DecodedSinusoidal> DecodeSinusoidalRequest(const v1::SinusoidalRe
   if (request.dim() < 2 || request.dim() % 2 != 0) {
     return absl::InvalidArgumentError(
         absl::StrCat("dim=", request.dim(), " must be even and >= 2"));
+  }
+  // The handler builds one row of dim values even for an empty table, so dim has a limit of
+  // its own (a fuzzer found 16 GiB allocated for dim=2^31-2 with no positions).
+  if (request.dim() > limits.max_tensor_elements) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "dim=", request.dim(), " is over max_tensor_elements=", limits.max_tensor_elements));
   }
   decoded.dim = request.dim();
   absl::StatusOr<double> theta = DecodeTheta(request.theta(), "theta");

@@ -105,6 +105,7 @@ absl::Status RequestHandlers::GetSinusoidalTable(const v1::SinusoidalRequest& re
   const int64_t rows = static_cast<int64_t>(decoded->positions.size());
   const MutableTensorView table =
       AllocateTensor(*response.mutable_table(), DataType::kFloat32, {rows, decoded->dim});
+  if (rows == 0) return absl::OkStatus();  // no row buffer of `dim` doubles for nothing
   std::vector<double> row(decoded->dim);
   for (int64_t r = 0; r < rows; ++r) {
     SinusoidalRow(decoded->dim, decoded->theta, decoded->positions[r], row.data());

@@ -383,6 +383,15 @@ std::vector<InvalidCase<v1::RotaryTableRequest>> InvalidRotaryTableCases() {
       {"PositionBeyondExactDouble", [](auto& r) { r.set_positions(1, (int64_t{1} << 53) + 1); },
        "positions[1]=9007199254740993 must be <= 9007199254740992 (positions must stay exact in "
        "double)"},
+      // Found by the fuzzer: the frequencies were built before this size check.
+      {"HugeHeadDimWithoutPositions",
+       [](auto& r) {
+         r.set_head_dim(2147483646);
+         r.clear_positions();
+       },
+       "response would carry 8589934584 bytes of tensors, over max_message_bytes=268435456 less "
+       "4096 for the message around them",
+       absl::StatusCode::kResourceExhausted},
   };
 }
 
@@ -447,6 +456,14 @@ std::vector<InvalidCase<v1::SinusoidalRequest>> InvalidSinusoidalCases() {
       {"ThetaBelowOne", [](auto& r) { r.set_theta(0.5); },
        "theta=0.5 must be finite and > 1 (0 means 10000)"},
       {"NegativePosition", [](auto& r) { r.set_positions(2, -7); }, "positions[2]=-7 must be >= 0"},
+      // Found by the fuzzer: with no positions the table is empty, yet a row was allocated.
+      {"HugeDimWithoutPositions",
+       [](auto& r) {
+         r.set_dim(2147483646);
+         r.clear_positions();
+       },
+       "dim=2147483646 is over max_tensor_elements=134217728",
+       absl::StatusCode::kResourceExhausted},
   };
 }
 

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # README command 2: install what is missing, build everything, and run every test (unit tests,
 # integration tests against real servers on 127.0.0.1, the Python client and quick start, a real
-# Prometheus), then the whole suite again built with AddressSanitizer + UndefinedBehaviorSanitizer
-# (build-asan/; any finding fails its test). ATTNSERVE_SANITIZE=0 skips the second run.
+# Prometheus, Node's grpc-js), a bounded libFuzzer run over request decoding (scripts/fuzz.sh,
+# ATTNSERVE_FUZZ_SECONDS, default 60; 0 skips), then the whole suite again built with
+# AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/; any finding fails its test).
+# ATTNSERVE_SANITIZE=0 skips the last.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure --parallel "${ATTNSERVE_JOBS:-2}"
+
+if [ "${ATTNSERVE_FUZZ_SECONDS:-60}" != 0 ]; then
+  mkdir -p build-fuzz
+  bash scripts/fuzz.sh "${ATTNSERVE_FUZZ_SECONDS:-60}" >build-fuzz/run.log 2>&1 || {
+    tail -n 40 build-fuzz/run.log; exit 1; }
+  grep -E "^(Done|fuzz:)" build-fuzz/run.log
+fi
 
 if [ "${ATTNSERVE_SANITIZE:-1}" != 0 ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNSERVE_SANITIZE=ON \

@@ -1,6 +1,5 @@
 #include "client/attnctl/attention_verify.h"
 
-
 #include "absl/strings/str_cat.h"
 #include "client/cpp/tensors.h"
 #include "kernels/reference/reference_attention.h"

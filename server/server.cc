@@ -1,9 +1,11 @@
 #include "server/server.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "google/protobuf/descriptor.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -159,11 +161,17 @@ void Server::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   grpc_server_->GetHealthCheckService()->Shutdown();  // every service NOT_SERVING, for good
   // Lame duck first: while accepted calls finish, new ones get a clean UNAVAILABLE from the
-  // service (clients retry elsewhere). gRPC's own shutdown comes once they are done; calls it
-  // finds not yet started it ends with CANCELLED, which retry policies do not retry.
-  const absl::Time deadline = absl::Now() + grace;
+  // service (clients retry elsewhere), and clients that watch health (attnserve's do, through
+  // round_robin's health checking) stop sending here. It lasts at least kLameDuckMinimum, so
+  // that they hear NOT_SERVING even when nothing is in flight. gRPC's own shutdown comes
+  // after: calls it finds not yet started it ends with CANCELLED, which retry policies do not
+  // retry (a scale-out test saw one in ~2000 without the minimum).
+  constexpr absl::Duration kLameDuckMinimum = absl::Milliseconds(250);
+  const absl::Time start = absl::Now();
+  const absl::Time deadline = start + grace;
   service_.StartDraining();
   service_.AwaitIdle(deadline);
+  absl::SleepFor(std::min(start + kLameDuckMinimum, deadline) - absl::Now());
   grpc_server_->Shutdown(absl::ToChronoTime(deadline));
   grpc_server_->Wait();
   metrics_endpoint_.reset();  // after the drain, so the last calls can still be scraped

@@ -181,9 +181,8 @@ int RunBench() {
   }
   absl::StatusOr<Workload> workload = WorkloadFromFlags();
   if (!workload.ok()) return ReportUsageError(workload.status().message());
-  const std::vector<std::string> targets = absl::StrSplit(options->target, ',');
   absl::StatusOr<std::unique_ptr<LoadGenerator>> generator = LoadGenerator::Create(
-      targets, absl::GetFlag(FLAGS_connections), options->security, *workload, /*seed=*/1);
+      options->target, absl::GetFlag(FLAGS_connections), options->security, *workload, /*seed=*/1);
   if (!generator.ok()) return ReportUsageError(generator.status().message());
   if (absl::Status connected = (*generator)->WaitUntilConnected(options->timeout);
       !connected.ok()) {
@@ -226,13 +225,11 @@ int RunBench() {
     }
     std::cout << std::flush;
   }
-  const BenchConfigReport config{targets,
-                                 rate > 0 ? "open" : "closed",
-                                 absl::GetFlag(FLAGS_connections),
-                                 absl::GetFlag(FLAGS_duration),
-                                 absl::GetFlag(FLAGS_requests),
-                                 absl::GetFlag(FLAGS_warmup),
-                                 absl::GetFlag(FLAGS_verify)};
+  const BenchConfigReport config{
+      absl::StrSplit(options->target, ','), rate > 0 ? "open" : "closed",
+      absl::GetFlag(FLAGS_connections),     absl::GetFlag(FLAGS_duration),
+      absl::GetFlag(FLAGS_requests),        absl::GetFlag(FLAGS_warmup),
+      absl::GetFlag(FLAGS_verify)};
   for (const absl::Status& written :
        {WriteOutput(absl::GetFlag(FLAGS_json), BenchJson(config, *workload, reports, knee)),
         WriteOutput(absl::GetFlag(FLAGS_csv), BenchCsv(reports))}) {

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
+#include "client/cpp/channel_options.h"
 #include "server/security/secret_file.h"
 
 ABSL_FLAG(int32_t, verify, 0,
@@ -17,7 +18,9 @@ ABSL_FLAG(int32_t, verify, 0,
           "probabilities). attention: a bare --verify checks its response (exit 3 on a "
           "mismatch); bench: --verify K checks one response in K (exit 3 on any mismatch).");
 ABSL_FLAG(std::string, target, "127.0.0.1:50051",
-          "Server address, host:port or a gRPC target URI.");
+          "Server address: host:port, a gRPC target URI (dns:///name:port balances over every "
+          "address of the name), or several IPv4 ip:port, comma-separated (round-robin, "
+          "UNAVAILABLE retried).");
 ABSL_FLAG(double, timeout_seconds, 60, "Deadline of each RPC, in seconds.");
 ABSL_FLAG(bool, tls, false,
           "Connect over TLS, verifying the server with the system's root certificates (or "
@@ -94,6 +97,9 @@ absl::StatusOr<ClientOptions> ClientOptionsFromFlags() {
   }
   ClientOptions options;
   options.target = absl::GetFlag(FLAGS_target);
+  if (absl::StatusOr<std::string> uri = ChannelUri(options.target); !uri.ok()) {
+    return uri.status();
+  }
   options.timeout = absl::Seconds(timeout_seconds);
   absl::StatusOr<ChannelSecurity> security = ChannelSecurityFromFlags();
   if (!security.ok()) return security.status();

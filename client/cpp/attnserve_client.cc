@@ -1,7 +1,6 @@
 #include "client/cpp/attnserve_client.h"
 
-#include <limits>
-
+#include "client/cpp/channel_options.h"
 #include "grpcpp/create_channel.h"
 
 namespace attnserve {
@@ -15,14 +14,11 @@ absl::Status ToAbslStatus(const grpc::Status& status) {
 }  // namespace
 
 AttnClient::AttnClient(const ClientOptions& options) : options_(options) {
-  grpc::ChannelArguments arguments;
-  const int max_bytes = static_cast<int>(
-      std::min<int64_t>(options.max_message_bytes, std::numeric_limits<int>::max()));
-  arguments.SetMaxReceiveMessageSize(max_bytes);
-  arguments.SetMaxSendMessageSize(max_bytes);
-  ApplyServerName(options.security, arguments);
-  channel_ =
-      grpc::CreateCustomChannel(options.target, ChannelCredentialsFor(options.security), arguments);
+  // A target list that ChannelUri refuses goes to gRPC as it is, and every call then fails
+  // saying the target is invalid; attnctl checks its --target with ChannelUri first.
+  channel_ = grpc::CreateCustomChannel(
+      ChannelUri(options.target).value_or(options.target), ChannelCredentialsFor(options.security),
+      ChannelArgumentsFor(options.max_message_bytes, options.security));
   stub_ = v1::AttentionService::NewStub(channel_);
   health_stub_ = grpc::health::v1::Health::NewStub(channel_);
 }

@@ -18,7 +18,10 @@
 namespace attnserve {
 
 struct ClientOptions {
-  std::string target = "127.0.0.1:50051";      // host:port, or any gRPC target URI
+  // host:port, any gRPC target URI (dns:///name:port balances over every address of the name),
+  // or several IPv4 ip:port, comma-separated: calls are balanced round-robin and UNAVAILABLE is
+  // retried (channel_options.h).
+  std::string target = "127.0.0.1:50051";
   absl::Duration timeout = absl::Seconds(60);  // per call
   int64_t max_message_bytes = int64_t{256} << 20;
   ChannelSecurity security = {};  // plaintext, no token by default

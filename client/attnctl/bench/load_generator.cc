@@ -1,7 +1,5 @@
 #include "client/attnctl/bench/load_generator.h"
 
-#include <arpa/inet.h>
-
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -10,8 +8,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "client/cpp/channel_options.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -19,13 +17,6 @@ namespace attnserve::attnctl {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-bool IsIpv4HostPort(const std::string& target) {
-  const size_t colon = target.rfind(':');
-  in_addr address;
-  return colon != std::string::npos &&
-         inet_pton(AF_INET, target.substr(0, colon).c_str(), &address) == 1;
-}
 
 double SecondsBetween(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double>(to - from).count();
@@ -283,32 +274,20 @@ void LevelResult::Merge(const LevelResult& other) {
 }
 
 absl::StatusOr<std::unique_ptr<LoadGenerator>> LoadGenerator::Create(
-    const std::vector<std::string>& targets, int connections, const ChannelSecurity& security,
+    const std::string& target, int connections, const ChannelSecurity& security,
     const Workload& workload, uint64_t seed) {
-  if (targets.empty()) return absl::InvalidArgumentError("--target is empty");
+  if (target.empty()) return absl::InvalidArgumentError("--target is empty");
   if (connections < 1) {
     return absl::InvalidArgumentError(absl::StrCat("--connections=", connections, " must be >= 1"));
   }
-  std::string uri = targets[0];
-  grpc::ChannelArguments arguments;
-  arguments.SetMaxReceiveMessageSize(std::numeric_limits<int>::max());
-  arguments.SetMaxSendMessageSize(std::numeric_limits<int>::max());
+  absl::StatusOr<std::string> uri = ChannelUri(target);
+  if (!uri.ok()) return uri.status();
+  grpc::ChannelArguments arguments = ChannelArgumentsFor(std::numeric_limits<int>::max(), security);
   // Each channel gets its own connections, so --connections means what it says.
   arguments.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  if (targets.size() > 1) {
-    for (const std::string& target : targets) {
-      if (!IsIpv4HostPort(target)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--target: with several targets each must be an IPv4 ip:port, not '", target, "'"));
-      }
-    }
-    uri = absl::StrCat("ipv4:", absl::StrJoin(targets, ","));
-    arguments.SetLoadBalancingPolicyName("round_robin");
-  }
-  ApplyServerName(security, arguments);
   std::vector<std::shared_ptr<grpc::Channel>> channels;
   for (int c = 0; c < connections; ++c) {
-    channels.push_back(grpc::CreateCustomChannel(uri, ChannelCredentialsFor(security), arguments));
+    channels.push_back(grpc::CreateCustomChannel(*uri, ChannelCredentialsFor(security), arguments));
   }
   return std::unique_ptr<LoadGenerator>(
       new LoadGenerator(std::move(channels), security, workload, seed));

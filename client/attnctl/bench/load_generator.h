@@ -61,11 +61,14 @@ using ProgressCallback = std::function<void(int64_t requests, double seconds)>;
 // Holds `workload` by reference: it must outlive the generator.
 class LoadGenerator {
  public:
-  // `targets`: host:port of one server, or several IPv4 ip:port (balanced round-robin by gRPC).
-  // `connections` channels, each its own HTTP/2 connection per target, secured by `security`.
-  static absl::StatusOr<std::unique_ptr<LoadGenerator>> Create(
-      const std::vector<std::string>& targets, int connections, const ChannelSecurity& security,
-      const Workload& workload, uint64_t seed);
+  // `target`: one server or a replica set, as ChannelUri takes it (channel_options.h), balanced
+  // round-robin. `connections` channels, each its own HTTP/2 connection per address, secured by
+  // `security`.
+  static absl::StatusOr<std::unique_ptr<LoadGenerator>> Create(const std::string& target,
+                                                               int connections,
+                                                               const ChannelSecurity& security,
+                                                               const Workload& workload,
+                                                               uint64_t seed);
 
   // Waits (up to `timeout`) until every channel is connected.
   absl::Status WaitUntilConnected(absl::Duration timeout);

@@ -4,6 +4,7 @@ Arrays go in as numpy float32/float16 (or any float array with dtype="bfloat16")
 as numpy arrays; every failed call raises AttnserveError. A Client owns one gRPC channel; like
 the channel, it may be used from several threads at once.
 """
+import json
 from typing import Callable, Iterable, List, Optional, TypeVar
 
 import grpc
@@ -22,9 +23,31 @@ from grpc.health.v1 import health_pb2_grpc
 
 Response = TypeVar("Response")
 
+# Balanced call by call over every address the target resolves to, skipping replicas whose
+# health is not SERVING (draining, or failed their self-check), retrying UNAVAILABLE (a replica
+# draining or gone): every attnserve RPC is a pure function, so a call may run twice.
+_SERVICE_CONFIG = json.dumps({
+    "loadBalancingConfig": [{"round_robin": {}}],
+    "healthCheckConfig": {"serviceName": "attnserve.v1.AttentionService"},
+    "methodConfig": [{
+        "name": [{"service": "attnserve.v1.AttentionService"},
+                 {"service": "grpc.health.v1.Health"}],
+        "retryPolicy": {"maxAttempts": 4, "initialBackoff": "0.05s", "maxBackoff": "1s",
+                        "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]},
+    }],
+})
+
 # grpcio refuses responses over 4 MiB by default; attention outputs and probabilities are often
 # larger. The server enforces its own limit (GetServerInfo's max_message_bytes) on both sides.
-_CHANNEL_OPTIONS = [("grpc.max_receive_message_length", -1)]
+# A request is kept for a retry only up to the per-call retry buffer (256 KiB by default).
+_CHANNEL_OPTIONS = [("grpc.max_receive_message_length", -1),
+                    ("grpc.service_config", _SERVICE_CONFIG),
+                    ("grpc.per_rpc_retry_buffer_size", 256 << 20)]
+
+
+def _channel_target(target: str) -> str:
+    """A gRPC target from host:port, a URI, or several comma-separated IPv4 ip:port."""
+    return target if "," not in target else "ipv4:" + target
 
 
 def _ints(values: Optional[Iterable[int]]) -> List[int]:
@@ -35,8 +58,11 @@ def _ints(values: Optional[Iterable[int]]) -> List[int]:
 class Client:
     """A connection to one attnserve server.
 
-    Each call waits at most `timeout` seconds (its gRPC deadline). Use as a context manager, or
-    call close(), to release the channel.
+    `target` is host:port, a gRPC URI (dns:///name:port balances over every address of the
+    name, e.g. a Kubernetes headless Service) or several IPv4 ip:port, comma-separated; calls
+    are balanced round-robin and UNAVAILABLE is retried. Each call waits at most `timeout`
+    seconds (its gRPC deadline). Use as a context manager, or call close(), to release the
+    channel.
 
     Security (all optional): `tls` connects over TLS, verifying the server against
     `root_certificates` (PEM bytes; None: the system's roots); `certificate_chain` and
@@ -58,9 +84,10 @@ class Client:
         if tls or root_certificates or certificate_chain or private_key:
             credentials = grpc.ssl_channel_credentials(root_certificates, private_key,
                                                        certificate_chain)
-            self._channel = grpc.secure_channel(target, credentials, options=options)
+            self._channel = grpc.secure_channel(_channel_target(target), credentials,
+                                                options=options)
         else:
-            self._channel = grpc.insecure_channel(target, options=options)
+            self._channel = grpc.insecure_channel(_channel_target(target), options=options)
         self._attention = rpc.AttentionServiceStub(self._channel)
         self._health = health_pb2_grpc.HealthStub(self._channel)
 

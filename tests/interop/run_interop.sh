@@ -10,32 +10,10 @@ work_dir=$3
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 
-# Node is what makes this an independent implementation, so a machine without it fails the
-# test rather than skipping it.
-for tool in node npm; do
-  command -v "$tool" >/dev/null || {
-    echo "grpc_interop needs '$tool' (Debian: apt-get install nodejs npm); not found on PATH"
-    exit 1
-  }
-done
-
-# node_modules lives in the build tree, never the source tree. npm ci (exact versions from the
-# lock file) runs only when the lock file changed since the last install, so reruns need no
-# network.
+# Node is what makes this an independent implementation: a machine without it fails the test
+# (npm_ci.sh says so) rather than skipping it. node_modules lives in the build tree.
 node_dir=$work_dir/node
-mkdir -p "$node_dir"
-if ! cmp -s "$here/node/package-lock.json" "$node_dir/package-lock.json" ||
-   [ ! -d "$node_dir/node_modules" ]; then
-  cp "$here/node/package.json" "$here/node/package-lock.json" "$node_dir/"
-  start=$SECONDS
-  # --ignore-scripts: neither package needs an install script (protobufjs's only serves its CLI).
-  (cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error) || {
-    echo "npm ci failed in $node_dir (needs the npm registry the first time)"
-    rm -f "$node_dir/package-lock.json"  # so that the next run tries again
-    exit 1
-  }
-  echo "npm ci took $((SECONDS - start)) s"
-fi
+bash "$repo/tests/support/npm_ci.sh" grpc_interop "$here/node" "$node_dir"
 
 cases=$work_dir/cases.json
 "$record_cases" --target "$ATTNSERVE_TARGET" --out "$cases"

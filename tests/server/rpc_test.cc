@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "tests/server/live_server.h"
 #include "tests/support/invalid_requests.h"
+#include "tests/support/slow_request.h"
 
 namespace attnserve {
 namespace {
@@ -296,15 +297,7 @@ TEST(Concurrency, ASlowRequestDoesNotHoldUpOthers) {
   EXPECT_EQ((*server)->Stop().value_or(-1), 0);
 }
 
-// About two seconds of float64 reference work on one compute thread.
-v1::AttentionRequest SlowRequest() {
-  v1::AttentionRequest slow;
-  *slow.mutable_query() = testing::RandomTensor({1, 256, 8, 64}, 1);
-  *slow.mutable_key() = testing::RandomTensor({1, 4096, 8, 64}, 2);
-  *slow.mutable_value() = testing::RandomTensor({1, 4096, 8, 64}, 3);
-  slow.set_backend("reference");
-  return slow;
-}
+using testing::SlowRequest;
 
 // Sends `count` slow requests at once and returns their statuses.
 std::vector<absl::Status> SendSlowRequests(const std::string& target, int count) {
@@ -318,27 +311,7 @@ std::vector<absl::Status> SendSlowRequests(const std::string& target, int count)
   return statuses;
 }
 
-TEST(Admission, PastMaxInflightNewCallsAreRefusedAndAcceptedOnesFinish) {
-  absl::StatusOr<std::unique_ptr<testing::ServerProcess>> server = testing::ServerProcess::Start(
-      {"--threads=1", "--max_inflight_requests=2", "--max_queued_requests=2"});
-  ASSERT_TRUE(server.ok()) << server.status();
-  std::vector<absl::Status> accepted;
-  std::thread slow_calls([&] { accepted = SendSlowRequests((*server)->target(), 2); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // both admitted by now
-  {
-    AttnClient client({(*server)->target()});
-    const absl::Status refused = client.ComputeAttention(testing::ValidAttentionRequest()).status();
-    EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
-    EXPECT_EQ(refused.message(), "server busy: 2 calls in flight, at max_inflight_requests=2");
-    absl::StatusOr<v1::ServerInfo> info = client.GetServerInfo();  // answered inline
-    ASSERT_TRUE(info.ok());
-    EXPECT_EQ(info->limits().max_inflight_requests(), 2);
-    EXPECT_EQ(info->limits().max_queued_requests(), 2);
-  }
-  slow_calls.join();
-  for (const absl::Status& status : accepted) EXPECT_TRUE(status.ok()) << status;
-  EXPECT_EQ((*server)->Stop().value_or(-1), 0);
-}
+// Past max_inflight_requests: server_observability_test (it waits on the in-flight gauge).
 
 TEST(Admission, PastMaxQueuedNewCallsAreRefusedAndAcceptedOnesFinish) {
   absl::StatusOr<std::unique_ptr<testing::ServerProcess>> server = testing::ServerProcess::Start(

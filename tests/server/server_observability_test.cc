@@ -13,6 +13,7 @@
 #include "server/server.h"
 #include "tests/server/registry_reader.h"
 #include "tests/support/invalid_requests.h"
+#include "tests/support/slow_request.h"
 
 namespace attnserve {
 namespace {
@@ -174,6 +175,43 @@ TEST_F(InProcessServer, HealthIsServingOnlyAfterTheSelfCheckAndWatchersSeeShutdo
   EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
   context.TryCancel();  // the watcher leaves, as a load balancer would
   shutdown.join();
+}
+
+// The in-flight gauge is the clock: the call past the limit is sent only once both slow calls
+// are in, however slow the machine (a fixed sleep flaked on a loaded one).
+TEST(Admission, PastMaxInflightNewCallsAreRefusedAndAcceptedOnesFinish) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  ServerConfig config;
+  config.host = "127.0.0.1";
+  config.port = 0;
+  config.metrics_port = 0;
+  config.compute_threads = 1;
+  config.admission = {.max_inflight_requests = 2, .max_queued_requests = 2};
+  absl::StatusOr<std::unique_ptr<Server>> server = Server::Start(config, registry);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const std::string target = "127.0.0.1:" + std::to_string((*server)->port());
+  std::vector<absl::Status> accepted(2);
+  std::vector<std::thread> slow_calls;
+  for (absl::Status& status : accepted) {
+    slow_calls.emplace_back(
+        [&] { status = AttnClient({target}).ComputeAttention(testing::SlowRequest()).status(); });
+  }
+  for (int attempt = 0; attempt < 600; ++attempt) {
+    if (MetricValue(*registry, "attnserve_inflight_requests", {}) == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  {
+    AttnClient client({target});
+    const absl::Status refused = client.ComputeAttention(testing::ValidAttentionRequest()).status();
+    EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(refused.message(), "server busy: 2 calls in flight, at max_inflight_requests=2");
+    absl::StatusOr<v1::ServerInfo> info = client.GetServerInfo();  // answered inline
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->limits().max_inflight_requests(), 2);
+    EXPECT_EQ(info->limits().max_queued_requests(), 2);
+  }
+  for (std::thread& call : slow_calls) call.join();
+  for (const absl::Status& status : accepted) EXPECT_TRUE(status.ok()) << status;
 }
 
 }  // namespace

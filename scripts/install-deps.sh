@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ pkg-config clang-format
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   prometheus-cpp-dev libcivetweb-dev civetweb prometheus nlohmann-json3-dev libyaml-cpp-dev
-  libssl-dev openssl libgtest-dev libgmock-dev clang libclang-rt-14-dev
+  libssl-dev openssl libhwy-dev libgtest-dev libgmock-dev clang libclang-rt-14-dev
   docker.io docker-compose debootstrap
   python3 python3-grpcio python3-numpy python3-protobuf python3-matplotlib python3-yaml
 )

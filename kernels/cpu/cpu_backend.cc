@@ -7,6 +7,8 @@
 #include <span>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "kernels/cpu/simd_kernels.h"
 #include "kernels/encoding/attention_encoding.h"
 #include "kernels/encoding/rotary_apply.h"
 #include "kernels/math/visibility.h"
@@ -36,13 +38,13 @@ PreparedInputs PrepareInputs(const AttentionProblem& problem, const AttentionEnc
   return inputs;
 }
 
-float Dot(const float* a, const float* b, int64_t count) {
-  float sum = 0;
-  for (int64_t c = 0; c < count; ++c) sum += a[c] * b[c];
-  return sum;
-}
+// Keys per tile of the online softmax: the tile's scores are the row's only scratch, and a
+// tile of keys and values stays in L1/L2 while it is used.
+constexpr int64_t kKeysPerTile = 128;
 
-// Computes one (batch, head, query row) of the output.
+// Computes one (batch, head, query row) of the output, streaming the row's visible keys in
+// tiles with an online softmax (running max and sum, the accumulator rescaled when the max
+// grows), so scratch is one tile however long the context.
 class RowComputer {
  public:
   RowComputer(const AttentionProblem& problem, const AttentionEncoding& encoding,
@@ -52,7 +54,7 @@ class RowComputer {
         encoding_(encoding),
         inputs_(inputs),
         outputs_(outputs),
-        scores_(shape_.kv_len),
+        tile_(kKeysPerTile),
         accumulator_(shape_.v_head_dim) {}
 
   void Compute(int64_t b, int64_t h, int64_t i) {
@@ -67,49 +69,83 @@ class RowComputer {
     std::fill(accumulator_.begin(), accumulator_.end(), 0.0f);
 
     if (range.end == range.begin) {
-      StoreOutputRow(output_offset);
+      StoreOutputRow(output_offset, 0.0f);
       if (outputs_.lse != nullptr) outputs_.lse[row] = -std::numeric_limits<float>::infinity();
       return;
     }
 
-    const int64_t kv_head = h / (shape_.heads / shape_.kv_heads);
-    const float* query =
-        &inputs_.query[((b * shape_.q_len + i) * shape_.heads + h) * shape_.head_dim];
-    const double slope = encoding_.alibi_slopes.empty() ? 0.0 : encoding_.alibi_slopes[h];
-    const int64_t aligned = QueryKeyIndex(mask, i);
-    const int64_t nearest = NearestVisibleDistance(mask, i, range);
-    const float scale = static_cast<float>(problem_.softmax_scale);
+    const RowContext context{
+        .b = b,
+        .kv_head = h / (shape_.heads / shape_.kv_heads),
+        .query = &inputs_.query[((b * shape_.q_len + i) * shape_.heads + h) * shape_.head_dim],
+        .slope = encoding_.alibi_slopes.empty() ? 0.0 : encoding_.alibi_slopes[h],
+        .aligned = QueryKeyIndex(mask, i),
+        .nearest = NearestVisibleDistance(mask, i, range)};
 
     float max_score = -std::numeric_limits<float>::infinity();
-    for (int64_t j = range.begin; j < range.end; ++j) {
-      float score = scale * Dot(query, KeyRow(b, j, kv_head), shape_.head_dim);
-      if (slope != 0) {
-        score -= static_cast<float>(slope * static_cast<double>(std::llabs(aligned - j) - nearest));
-      }
-      scores_[j] = score;
-      max_score = std::max(max_score, score);
-    }
     float sum = 0;
-    for (int64_t j = range.begin; j < range.end; ++j) {
-      scores_[j] = std::exp(scores_[j] - max_score);
-      sum += scores_[j];
+    for (int64_t start = range.begin; start < range.end; start += kKeysPerTile) {
+      const int64_t count = std::min(kKeysPerTile, range.end - start);
+      ScoreTile(context, start, count);
+      const float new_max =
+          std::max(max_score, *std::max_element(tile_.begin(), tile_.begin() + count));
+      // exp(-inf) = 0 on the first tile: the empty accumulator and sum are simply replaced.
+      const float rescale = std::exp(max_score - new_max);
+      sum *= rescale;
+      for (int64_t j = 0; j < count; ++j) {
+        const float weight = std::exp(tile_[j] - new_max);
+        sum += weight;
+        ScaleAndAdd(j == 0 ? rescale : 1.0f, weight, ValueRow(b, start + j, context.kv_head),
+                    accumulator_.data(), shape_.v_head_dim);
+      }
+      max_score = new_max;
     }
     const float inverse_sum = 1.0f / sum;
-    for (int64_t j = range.begin; j < range.end; ++j) {
-      const float weight = scores_[j] * inverse_sum;
-      if (probabilities != nullptr) probabilities[j] = weight;
-      const float* value = ValueRow(b, j, kv_head);
-      for (int64_t c = 0; c < shape_.v_head_dim; ++c) accumulator_[c] += weight * value[c];
+    StoreOutputRow(output_offset, inverse_sum);
+    if (probabilities != nullptr) {
+      // Asked for rarely and bounded by max_probability_elements: a second pass over the
+      // scores with the final max and sum, rather than keeping a kv_len row for every query.
+      for (int64_t start = range.begin; start < range.end; start += kKeysPerTile) {
+        const int64_t count = std::min(kKeysPerTile, range.end - start);
+        ScoreTile(context, start, count);
+        for (int64_t j = 0; j < count; ++j) {
+          probabilities[start + j] = std::exp(tile_[j] - max_score) * inverse_sum;
+        }
+      }
     }
-    StoreOutputRow(output_offset);
     if (outputs_.lse != nullptr) {
       // The ALiBi shift taken out of the scores goes back into lse, in double.
       outputs_.lse[row] = static_cast<float>(static_cast<double>(max_score) + std::log(sum) -
-                                             slope * static_cast<double>(nearest));
+                                             context.slope * static_cast<double>(context.nearest));
     }
   }
 
  private:
+  // What every tile of one query row needs.
+  struct RowContext {
+    int64_t b;
+    int64_t kv_head;
+    const float* query;
+    double slope;     // ALiBi slope of the head; 0 without ALiBi
+    int64_t aligned;  // the key index level with the query (distance 0)
+    int64_t nearest;  // distance to the nearest visible key, taken out of every ALiBi bias
+  };
+
+  // tile_[0, count) = scale * q.k + ALiBi bias for keys start .. start + count - 1.
+  void ScoreTile(const RowContext& context, int64_t start, int64_t count) {
+    DotProducts(context.query, KeyRow(context.b, start, context.kv_head),
+                shape_.kv_heads * shape_.head_dim, count, shape_.head_dim, tile_.data());
+    const float scale = static_cast<float>(problem_.softmax_scale);
+    for (int64_t j = 0; j < count; ++j) {
+      float score = scale * tile_[j];
+      if (context.slope != 0) {
+        const int64_t distance = std::llabs(context.aligned - (start + j)) - context.nearest;
+        score -= static_cast<float>(context.slope * static_cast<double>(distance));
+      }
+      tile_[j] = score;
+    }
+  }
+
   const float* KeyRow(int64_t b, int64_t j, int64_t kv_head) const {
     return &inputs_.key[((b * shape_.kv_len + j) * shape_.kv_heads + kv_head) * shape_.head_dim];
   }
@@ -117,9 +153,10 @@ class RowComputer {
     return &inputs_
                 .value[((b * shape_.kv_len + j) * shape_.kv_heads + kv_head) * shape_.v_head_dim];
   }
-  void StoreOutputRow(int64_t output_offset) const {
+  void StoreOutputRow(int64_t output_offset, float factor) const {
     for (int64_t c = 0; c < shape_.v_head_dim; ++c) {
-      StoreElement(outputs_.output.dtype, outputs_.output.data, output_offset + c, accumulator_[c]);
+      StoreElement(outputs_.output.dtype, outputs_.output.data, output_offset + c,
+                   accumulator_[c] * factor);
     }
   }
 
@@ -128,15 +165,15 @@ class RowComputer {
   const AttentionEncoding& encoding_;
   const PreparedInputs& inputs_;
   const AttentionOutputs& outputs_;
-  std::vector<float> scores_;       // one row of kv_len scores: the only per-row scratch
-  std::vector<float> accumulator_;  // v_head_dim
+  std::vector<float> tile_;         // one tile of scores: the only per-row scratch
+  std::vector<float> accumulator_;  // v_head_dim, unnormalized until stored
 };
 
 }  // namespace
 
 BackendDescription CpuBackend::Describe() const {
   return {"cpu",
-          {"cpu: float32, one thread per request"},
+          {absl::StrCat("cpu: float32, ", SimdTargetName(), " vectors, one thread per request")},
           {DataType::kFloat32, DataType::kFloat16, DataType::kBFloat16},
           "exact float32 CPU attention with fused RoPE/ALiBi"};
 }

@@ -137,6 +137,21 @@ TEST(CpuBackend, LongContextAlibiKeepsPrecisionWhenEveryVisibleKeyIsFar) {
   ExpectMatchesReference(owned->problem, DataType::kFloat32, kFloat32Tolerance);
 }
 
+TEST(CpuBackend, RowsSpanningManyKeyTilesMatchReference) {
+  // kv_len 1000 is eight tiles of the online softmax, so the running max and sum are rescaled
+  // across tiles; head_dim 38 and v_head_dim 45 leave remainders after every vector width.
+  AttentionProblem problem;
+  problem.shape = {/*batch=*/2,    /*q_len=*/5,     /*kv_len=*/1000,  /*heads=*/4,
+                   /*kv_heads=*/2, /*head_dim=*/38, /*v_head_dim=*/45};
+  problem.rotary = RotarySpec{10000, 38, false, YarnScaling{4, 4096}};
+  problem.alibi = AlibiSpec{};
+  problem.causal = true;
+  problem.window = 700;
+  problem.kv_lengths = {1000, 613};
+  auto owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 5);
+  ExpectMatchesReference(owned->problem, DataType::kFloat32, kFloat32Tolerance);
+}
+
 TEST(CpuBackend, GroupedQueryHeadsReadTheirOwnKvHead) {
   AttentionProblem problem;
   problem.shape = {1, 3, 9, 8, 2, 16, 16};

@@ -1,0 +1,120 @@
+// The fp32 FMA peak of this machine: what attention_bench's "% of peak" is measured against.
+// Each thread runs a loop of fused multiply-adds on independent vector accumulators, compiled
+// by Highway for every x86 target and dispatched at run time (as kernels/cpu/simd_kernels.cc
+// is), so it measures the widest vectors the CPU has. Reported as GFLOP/s (one FMA = 2 FLOP)
+// on 1 thread and on every core, each thread a std::thread.
+//
+//   ./build-bench/bench/fma_peak_bench
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "bench/fma_peak_bench.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+// Must come after foreach_target.h.
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace attnserve::bench {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Runs `iterations` rounds of 12 independent FMAs (a = a * m + c) and returns their sum so that
+// nothing is optimized away. 12 chains cover latency x pipes on every current x86 core (Zen:
+// 4 cycles x 2 FMA pipes = 8 in flight) and, with m and c, fit AVX2's 16 registers. m < 1 keeps
+// every value finite and away from denormals (each chain converges to c / (1 - m)).
+float FmaChainsImpl(int64_t iterations, float start) {
+  const hn::ScalableTag<float> d;
+  const auto m = hn::Set(d, 0.999f);
+  const auto c = hn::Set(d, 0.001f);
+  auto a0 = hn::Set(d, start), a1 = hn::Set(d, start + 1), a2 = hn::Set(d, start + 2);
+  auto a3 = hn::Set(d, start + 3), a4 = hn::Set(d, start + 4), a5 = hn::Set(d, start + 5);
+  auto a6 = hn::Set(d, start + 6), a7 = hn::Set(d, start + 7), a8 = hn::Set(d, start + 8);
+  auto a9 = hn::Set(d, start + 9), a10 = hn::Set(d, start + 10), a11 = hn::Set(d, start + 11);
+  for (int64_t i = 0; i < iterations; ++i) {
+    a0 = hn::MulAdd(a0, m, c);
+    a1 = hn::MulAdd(a1, m, c);
+    a2 = hn::MulAdd(a2, m, c);
+    a3 = hn::MulAdd(a3, m, c);
+    a4 = hn::MulAdd(a4, m, c);
+    a5 = hn::MulAdd(a5, m, c);
+    a6 = hn::MulAdd(a6, m, c);
+    a7 = hn::MulAdd(a7, m, c);
+    a8 = hn::MulAdd(a8, m, c);
+    a9 = hn::MulAdd(a9, m, c);
+    a10 = hn::MulAdd(a10, m, c);
+    a11 = hn::MulAdd(a11, m, c);
+  }
+  const auto sum = hn::Add(hn::Add(hn::Add(a0, a1), hn::Add(a2, a3)),
+                           hn::Add(hn::Add(hn::Add(a4, a5), hn::Add(a6, a7)),
+                                   hn::Add(hn::Add(a8, a9), hn::Add(a10, a11))));
+  return hn::GetLane(hn::SumOfLanes(d, sum));
+}
+
+// FLOP done by one round of FmaChainsImpl: 12 FMAs of Lanes() floats, 2 FLOP each.
+int64_t FlopPerRoundImpl() {
+  return 12 * 2 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
+}
+
+const char* TargetNameImpl() { return hwy::TargetName(HWY_TARGET); }
+
+// NOLINTNEXTLINE(google-readability-namespace-comments)
+}  // namespace HWY_NAMESPACE
+}  // namespace attnserve::bench
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace attnserve::bench {
+
+HWY_EXPORT(FmaChainsImpl);
+HWY_EXPORT(FlopPerRoundImpl);
+HWY_EXPORT(TargetNameImpl);
+
+// Rounds per thread per benchmark iteration: tens of milliseconds, so that starting the
+// threads (tens of microseconds) is noise.
+constexpr int64_t kRoundsPerIteration = 20'000'000;
+
+// state.range(0) threads, each a std::thread running the FMA chains; wall-clock time.
+void BM_FmaPeak(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  std::vector<float> results(threads);
+  // Rates from our own wall clock over the timed loop: Google Benchmark's rate counters would
+  // print as "GFLOP/s=96/s".
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&results, t] {
+        results[t] = HWY_DYNAMIC_DISPATCH(FmaChainsImpl)(kRoundsPerIteration, float(t));
+      });
+    }
+    for (std::thread& worker : workers) worker.join();
+    benchmark::DoNotOptimize(results.data());
+  }
+  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+  const double gflop = 1e-9 * double(HWY_DYNAMIC_DISPATCH(FlopPerRoundImpl)()) *
+                       double(kRoundsPerIteration) * threads * double(state.iterations());
+  state.counters["GFLOP/s"] = gflop / seconds.count();
+  state.counters["GFLOP/s/core"] = gflop / seconds.count() / threads;
+  state.SetLabel(std::string(HWY_DYNAMIC_DISPATCH(TargetNameImpl)()) + ", " +
+                 std::to_string(HWY_DYNAMIC_DISPATCH(FlopPerRoundImpl)() / 24) + " fp32 lanes");
+}
+
+// 1 thread and one per core (the same benchmark once on a 1-core machine).
+void ThreadCounts(benchmark::internal::Benchmark* bench) {
+  bench->Arg(1);
+  const int cores = static_cast<int>(std::thread::hardware_concurrency());
+  if (cores > 1) bench->Arg(cores);
+}
+
+BENCHMARK(BM_FmaPeak)->Apply(ThreadCounts)->ArgName("threads")->UseRealTime()->Unit(
+    benchmark::kMillisecond);
+
+}  // namespace attnserve::bench
+
+BENCHMARK_MAIN();
+#endif  // HWY_ONCE

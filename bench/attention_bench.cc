@@ -123,8 +123,8 @@ void RunAttention(benchmark::State& state, const Backend* backend, BenchCase ben
   }
   const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
   const double seconds_per_call = elapsed.count() / double(state.iterations());
-  const double gflop = 4e-9 * double(s.batch * s.heads * s.q_len * s.kv_len * s.head_dim) /
-                       (problem.causal ? 2 : 1);
+  const double gflop =
+      4e-9 * double(s.batch * s.heads * s.q_len * s.kv_len * s.head_dim) / (problem.causal ? 2 : 1);
   state.counters["GFLOP/s"] = gflop / seconds_per_call;
   if (options.peak_gflops > 0) {
     state.counters["%peak"] = 100 * gflop / seconds_per_call / options.peak_gflops;
@@ -205,8 +205,8 @@ int main(int argc, char** argv) {
   static const CpuBackend cpu;
   static const ReferenceBackend reference;
   for (const BenchCase& bench_case : Cases(long_prefill)) {
-    for (const Backend* backend : {static_cast<const Backend*>(&cpu),
-                                   static_cast<const Backend*>(&reference)}) {
+    for (const Backend* backend :
+         {static_cast<const Backend*>(&cpu), static_cast<const Backend*>(&reference)}) {
       if (backend == &reference && !ReferenceRuns(bench_case)) continue;
       benchmark::RegisterBenchmark(
           absl::StrCat(bench_case.Name(), "/", backend->Describe().name).c_str(), RunAttention,

@@ -111,8 +111,11 @@ void ThreadCounts(benchmark::internal::Benchmark* bench) {
   if (cores > 1) bench->Arg(cores);
 }
 
-BENCHMARK(BM_FmaPeak)->Apply(ThreadCounts)->ArgName("threads")->UseRealTime()->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_FmaPeak)
+    ->Apply(ThreadCounts)
+    ->ArgName("threads")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace attnserve::bench
 

@@ -4,12 +4,10 @@
 #include <tuple>
 
 #include "absl/flags/flag.h"
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/cpp/channel_options.h"
+#include "server/security/bearer_token_auth.h"
 #include "server/security/secret_file.h"
 
 ABSL_FLAG(int32_t, verify, 0,
@@ -71,14 +69,9 @@ absl::StatusOr<ChannelSecurity> ChannelSecurityFromFlags() {
   if (const std::string token_file = absl::GetFlag(FLAGS_auth_token_file); !token_file.empty()) {
     absl::StatusOr<std::string> contents = ReadSecretFile("--auth_token_file", token_file);
     if (!contents.ok()) return contents.status();
-    // The first token line, in the server's --auth_token_file format (blank and '#' lines
-    // skipped), so one file can serve both sides.
-    for (absl::string_view line : absl::StrSplit(*contents, '\n')) {
-      line = absl::StripAsciiWhitespace(line);
-      if (line.empty() || absl::StartsWith(line, "#")) continue;
-      security.auth_token = std::string(line);
-      break;
-    }
+    // The first token of a file in the server's --auth_token_file format.
+    const std::vector<absl::string_view> tokens = TokensIn(*contents);
+    if (!tokens.empty()) security.auth_token = std::string(tokens.front());
     if (security.auth_token.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--auth_token_file=", token_file, ": holds no token"));

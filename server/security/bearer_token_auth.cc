@@ -27,13 +27,19 @@ absl::StatusOr<BearerTokenAuth> BearerTokenAuth::FromFile(const std::string& pat
   return auth;
 }
 
-absl::StatusOr<BearerTokenAuth> BearerTokenAuth::FromText(absl::string_view text) {
-  std::vector<Digest> digests;
+std::vector<absl::string_view> TokensIn(absl::string_view text) {
+  std::vector<absl::string_view> tokens;
   for (absl::string_view line : absl::StrSplit(text, '\n')) {
     line = absl::StripAsciiWhitespace(line);
     if (line.empty() || absl::StartsWith(line, "#")) continue;
-    digests.push_back(Sha256(line));
+    tokens.push_back(line);
   }
+  return tokens;
+}
+
+absl::StatusOr<BearerTokenAuth> BearerTokenAuth::FromText(absl::string_view text) {
+  std::vector<Digest> digests;
+  for (absl::string_view token : TokensIn(text)) digests.push_back(Sha256(token));
   if (digests.empty()) return absl::InvalidArgumentError("holds no token");
   return BearerTokenAuth(std::move(digests));
 }

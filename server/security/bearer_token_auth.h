@@ -18,11 +18,15 @@
 
 namespace attnserve {
 
+// The tokens of a token file's text: one per line, blank lines and lines starting with '#'
+// skipped, surrounding whitespace trimmed. The format of --auth_token_file, shared with the
+// clients so that one file can serve both sides.
+std::vector<absl::string_view> TokensIn(absl::string_view text);
+
 class BearerTokenAuth {
  public:
-  // One token per line; blank lines and lines starting with '#' are skipped, surrounding
-  // whitespace is trimmed (so several tokens can be valid during a rotation). Fails, naming the
-  // flag, when the file cannot be read or holds no token.
+  // Every token of the file (TokensIn), so several can be valid during a rotation. Fails,
+  // naming the flag, when the file cannot be read or holds no token.
   static absl::StatusOr<BearerTokenAuth> FromFile(const std::string& path);
   static absl::StatusOr<BearerTokenAuth> FromText(absl::string_view text);
 

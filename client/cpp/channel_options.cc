@@ -66,7 +66,9 @@ grpc::ChannelArguments ChannelArgumentsFor(int64_t max_message_bytes,
   // gRPC keeps a call's request for a retry only up to this size (256 KiB by default), and
   // attention requests are megabytes. The buffer lives only until the call commits.
   arguments.SetInt(GRPC_ARG_PER_RPC_RETRY_BUFFER_SIZE, max_bytes);
-  ApplyServerName(security, arguments);
+  if (security.tls && !security.server_name.empty()) {
+    arguments.SetSslTargetNameOverride(security.server_name);
+  }
   return arguments;
 }
 

@@ -11,12 +11,6 @@ std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFor(const ChannelSec
   return grpc::SslCredentials(options);
 }
 
-void ApplyServerName(const ChannelSecurity& security, grpc::ChannelArguments& arguments) {
-  if (security.tls && !security.server_name.empty()) {
-    arguments.SetSslTargetNameOverride(security.server_name);
-  }
-}
-
 void AddAuthToken(const ChannelSecurity& security, grpc::ClientContext& context) {
   if (!security.auth_token.empty()) {
     context.AddMetadata("authorization", "Bearer " + security.auth_token);

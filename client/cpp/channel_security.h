@@ -9,7 +9,6 @@
 
 #include "grpcpp/client_context.h"
 #include "grpcpp/security/credentials.h"
-#include "grpcpp/support/channel_arguments.h"
 
 namespace attnserve {
 
@@ -23,9 +22,6 @@ struct ChannelSecurity {
 };
 
 std::shared_ptr<grpc::ChannelCredentials> ChannelCredentialsFor(const ChannelSecurity& security);
-
-// Sets the TLS server-name override when there is one.
-void ApplyServerName(const ChannelSecurity& security, grpc::ChannelArguments& arguments);
 
 // Adds the bearer token to a call, when there is one. (Metadata rather than gRPC call
 // credentials, which gRPC refuses to send over plaintext channels, e.g. inside a service mesh.)

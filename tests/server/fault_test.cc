@@ -96,6 +96,15 @@ void OnThreads(int threads, Body body) {
   for (std::thread& thread : running) thread.join();
 }
 
+// Admission slots of the servers that ExpectEverySlotFree checks: in-flight and queued limits.
+constexpr int kSlots = 4;
+
+// One compute thread and kSlots admission slots, so a leaked slot shows in ExpectEverySlotFree.
+std::unique_ptr<testing::ServerProcess> StartServerWithSlots() {
+  return StartServer({"--threads=1", absl::StrCat("--max_inflight_requests=", kSlots),
+                      absl::StrCat("--max_queued_requests=", kSlots)});
+}
+
 // `calls` valid medium calls at once must all succeed: proof that every admission slot and
 // compute thread a fault may have held was given back (the server runs with
 // --max_inflight_requests=calls).
@@ -141,10 +150,7 @@ TEST(Faults, MalformedRequestsAmongValidOnesNeverHurtTheValidOnes) {
 }
 
 TEST(Faults, OneMillisecondDeadlinesEndInTimeAndLeakNothing) {
-  constexpr int kSlots = 4;
-  std::unique_ptr<testing::ServerProcess> server =
-      StartServer({"--threads=1", absl::StrCat("--max_inflight_requests=", kSlots),
-                   absl::StrCat("--max_queued_requests=", kSlots)});
+  std::unique_ptr<testing::ServerProcess> server = StartServerWithSlots();
   ASSERT_NE(server, nullptr);
   const Expected medium = MediumCall();
   std::mutex mutex;
@@ -172,10 +178,7 @@ TEST(Faults, OneMillisecondDeadlinesEndInTimeAndLeakNothing) {
 }
 
 TEST(Faults, ClientsCancellingMidCallLeakNothing) {
-  constexpr int kSlots = 4;
-  std::unique_ptr<testing::ServerProcess> server =
-      StartServer({"--threads=1", absl::StrCat("--max_inflight_requests=", kSlots),
-                   absl::StrCat("--max_queued_requests=", kSlots)});
+  std::unique_ptr<testing::ServerProcess> server = StartServerWithSlots();
   ASSERT_NE(server, nullptr);
   const Expected medium = MediumCall();
   std::atomic<int> cancelled = 0;

@@ -22,7 +22,9 @@ ABSL_FLAG(int, metrics_port, 9464,
 ABSL_FLAG(std::string, metrics_host, "",
           "Address of /metrics; empty means --host. /metrics has no TLS: with --tls_cert, bind "
           "it to an internal address.");
-ABSL_FLAG(int, threads, 0, "Compute threads running requests; 0 means one per CPU core.");
+ABSL_FLAG(int, threads, 0,
+          "Requests computed at once, and the threads the cpu backend spreads one request over; "
+          "0 means one per CPU core.");
 ABSL_FLAG(int64_t, max_message_bytes, int64_t{256} << 20,
           "Largest request and response message, in bytes.");
 ABSL_FLAG(int64_t, max_probability_elements, int64_t{64} << 20,

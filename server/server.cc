@@ -118,7 +118,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     auth = *std::move(loaded);
   }
   std::vector<std::unique_ptr<Backend>> backends;
-  backends.push_back(std::make_unique<CpuBackend>());
+  backends.push_back(std::make_unique<CpuBackend>(config.compute_threads));
   backends.push_back(std::make_unique<ReferenceBackend>());
   absl::StatusOr<BackendRegistry> registered =
       BackendRegistry::Create(std::move(backends), config.default_backend);

@@ -34,6 +34,8 @@ struct ServerConfig {
   // first HTTPS request with OpenSSL 3, so a TLS deployment binds it to an internal address.
   std::string metrics_host;
   int metrics_port = 9464;
+  // Requests computed at once (the executor), and the threads the cpu backend spreads one
+  // request over (its own pool plus the calling executor thread).
   int compute_threads = 1;
   RequestLimits limits;
   AdmissionLimits admission;

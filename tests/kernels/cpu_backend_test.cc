@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "kernels/cpu/query_tile_attention.h"
 #include "kernels/numeric/accuracy.h"
 #include "kernels/reference/reference_attention.h"
 #include "tests/support/random_problem.h"
@@ -86,16 +87,33 @@ AttentionProblem ProblemFor(const EncodingVariant& encoding, const MaskOption& m
   return problem;
 }
 
+// One thread, and three: the threaded runs split keys when there are few query tiles.
+const CpuBackend& SingleThreaded() {
+  static const CpuBackend backend(1);
+  return backend;
+}
+const CpuBackend& ThreeThreads() {
+  static const CpuBackend backend(3);
+  return backend;
+}
+
 void ExpectMatchesReference(const AttentionProblem& problem, DataType output_dtype,
                             double tolerance) {
   const ReferenceAttentionResult expected =
       ComputeReferenceAttention(problem, /*with_probabilities=*/true);
-  absl::StatusOr<BackendResult> actual =
-      testing::RunBackend(CpuBackend(), problem, output_dtype, /*with_probabilities=*/true);
-  ASSERT_TRUE(actual.ok()) << actual.status();
-  EXPECT_LT(RelativeL2Error(actual->output, expected.output), tolerance);
-  EXPECT_LT(RelativeL2Error(actual->lse, expected.lse), kFloat32Tolerance);
-  EXPECT_LT(RelativeL2Error(actual->probabilities, expected.probabilities), kFloat32Tolerance);
+  for (const CpuBackend* backend : {&SingleThreaded(), &ThreeThreads()}) {
+    SCOPED_TRACE(backend->Describe().devices[0]);
+    // Probabilities only from one of them: asking for them turns key splitting off.
+    const bool with_probabilities = backend == &SingleThreaded();
+    absl::StatusOr<BackendResult> actual =
+        testing::RunBackend(*backend, problem, output_dtype, with_probabilities);
+    ASSERT_TRUE(actual.ok()) << actual.status();
+    EXPECT_LT(RelativeL2Error(actual->output, expected.output), tolerance);
+    EXPECT_LT(RelativeL2Error(actual->lse, expected.lse), kFloat32Tolerance);
+    if (with_probabilities) {
+      EXPECT_LT(RelativeL2Error(actual->probabilities, expected.probabilities), kFloat32Tolerance);
+    }
+  }
 }
 
 class CpuBackendVariants
@@ -152,6 +170,54 @@ TEST(CpuBackend, RowsSpanningManyKeyTilesMatchReference) {
   ExpectMatchesReference(owned->problem, DataType::kFloat32, kFloat32Tolerance);
 }
 
+TEST(CpuBackend, ManyQueryTilesReadKeysFromTransposedPanels) {
+  // 70 queries x 3 heads per kv head = 210 rows: four query tiles per (batch, kv head), so the
+  // keys are transposed into panels; head dims 40 and 24 leave vector remainders.
+  AttentionProblem problem;
+  problem.shape = {/*batch=*/2,    /*q_len=*/70,    /*kv_len=*/150,   /*heads=*/6,
+                   /*kv_heads=*/2, /*head_dim=*/40, /*v_head_dim=*/24};
+  problem.rotary = RotarySpec{10000, 40, true, YarnScaling{8, 2048}};
+  problem.alibi = AlibiSpec{};
+  problem.causal = true;
+  problem.window = 90;
+  problem.position_offsets = {50000, 7};
+  problem.kv_lengths = {150, 97};
+  for (DataType dtype : {DataType::kFloat32, DataType::kBFloat16}) {
+    auto owned = testing::MakeRandomProblem(problem, dtype, 13);
+    ExpectMatchesReference(owned->problem, DataType::kFloat32, kFloat32Tolerance);
+  }
+}
+
+TEST(CpuBackend, DecodeSplitsLongContextsOverThreadsAndMergesThem) {
+  // One query per head and one kv head: a single query tile, so the three-thread backend
+  // splits its 5000 keys into ranges and merges them by log-sum-exp.
+  AttentionProblem problem;
+  problem.shape = {1, 1, 5000, 8, 1, 64, 64};
+  problem.rotary = RotarySpec{500000, 64, false, Llama3Scaling{}};
+  problem.alibi = AlibiSpec{};
+  problem.kv_lengths = {4321};
+  ASSERT_GT(PlanWork(problem.shape, 3, /*with_probabilities=*/false).splits, 1);
+  for (DataType dtype : {DataType::kFloat32, DataType::kFloat16}) {
+    auto owned = testing::MakeRandomProblem(problem, dtype, 17);
+    ExpectMatchesReference(owned->problem, DataType::kFloat32, kFloat32Tolerance);
+  }
+}
+
+TEST(WorkPlan, SplitsKeysOnlyWhenQueryTilesLeaveThreadsIdle) {
+  const AttentionShape decode{1, 1, 32768, 32, 8, 128, 128};
+  EXPECT_EQ(PlanWork(decode, 1, false).splits, 1) << "one thread has nothing to share";
+  EXPECT_EQ(PlanWork(decode, 2, false).splits, 1) << "8 kv heads already occupy 2 threads";
+  const AttentionShape one_kv_head{1, 1, 32768, 32, 1, 128, 128};
+  EXPECT_EQ(PlanWork(one_kv_head, 2, false).splits, 4);
+  EXPECT_EQ(PlanWork(one_kv_head, 2, true).splits, 1) << "probabilities need whole rows";
+  const AttentionShape short_context{1, 1, 300, 32, 1, 128, 128};
+  EXPECT_EQ(PlanWork(short_context, 2, false).splits, 1) << "too few keys to be worth it";
+  const AttentionShape prefill{1, 2048, 2048, 32, 8, 128, 128};
+  const WorkPlan plan = PlanWork(prefill, 2, false);
+  EXPECT_EQ(plan.query_tiles, 2048 * 4 / kQueryRowsPerTile);
+  EXPECT_EQ(plan.splits, 1);
+}
+
 TEST(CpuBackend, GroupedQueryHeadsReadTheirOwnKvHead) {
   AttentionProblem problem;
   problem.shape = {1, 3, 9, 8, 2, 16, 16};
@@ -171,7 +237,7 @@ TEST(CpuBackend, RowsWithoutVisibleKeysGiveZerosAndMinusInfinityLse) {
   problem.kv_lengths = {0, 8};
   auto owned = testing::MakeRandomProblem(problem, DataType::kFloat32, 9);
   absl::StatusOr<BackendResult> result =
-      testing::RunBackend(CpuBackend(), owned->problem, DataType::kFloat32, true);
+      testing::RunBackend(ThreeThreads(), owned->problem, DataType::kFloat32, true);
   ASSERT_TRUE(result.ok());
   const size_t batch_rows = 4 * 2;  // q_len * heads of batch element 0
   for (size_t n = 0; n < batch_rows * 8; ++n) EXPECT_EQ(result->output[n], 0.0);

@@ -14,11 +14,13 @@
 //   ./build-bench/bench/attention_bench --benchmark_min_time=0.5 --peak_gflops=192
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -102,6 +104,13 @@ struct RunOptions {
   double peak_gflops = 0;  // 0: no %peak counter
 };
 
+// Our own flags (Google Benchmark takes its own first).
+struct OwnFlags {
+  RunOptions run;
+  std::vector<int64_t> long_prefill;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+};
+
 void RunAttention(benchmark::State& state, const Backend* backend, BenchCase bench_case,
                   RunOptions options) {
   const AttentionProblem& problem = CachedProblem(bench_case);
@@ -158,24 +167,26 @@ bool ReferenceRuns(const BenchCase& bench_case) {
   return bench_case.decode ? bench_case.kv_len <= 4096 : bench_case.q_len <= 512;
 }
 
-// Our own flags, taken out of argv after Google Benchmark took its own: --peak_gflops=X and
-// --long_prefill=N[,N...]. Returns false (with a message) on a bad value.
-bool ParseOwnFlags(int* argc, char** argv, RunOptions* options,
-                   std::vector<int64_t>* long_prefill) {
+// Our own flags, taken out of argv after Google Benchmark took its own: --peak_gflops=X,
+// --long_prefill=N[,N...] and --threads=N (the cpu backend's pool; default one per core).
+// Returns false (with a message) on a bad value.
+bool ParseOwnFlags(int* argc, char** argv, OwnFlags* flags) {
   if (const char* env = std::getenv("ATTNSERVE_PEAK_GFLOPS"); env != nullptr) {
-    (void)absl::SimpleAtod(env, &options->peak_gflops);
+    (void)absl::SimpleAtod(env, &flags->run.peak_gflops);
   }
   int kept = 1;
   for (int i = 1; i < *argc; ++i) {
     const absl::string_view arg = argv[i];
     bool ok = true;
     if (absl::StartsWith(arg, "--peak_gflops=")) {
-      ok = absl::SimpleAtod(arg.substr(14), &options->peak_gflops);
+      ok = absl::SimpleAtod(arg.substr(14), &flags->run.peak_gflops);
+    } else if (absl::StartsWith(arg, "--threads=")) {
+      ok = absl::SimpleAtoi(arg.substr(10), &flags->threads) && flags->threads > 0;
     } else if (absl::StartsWith(arg, "--long_prefill=")) {
       for (absl::string_view item : absl::StrSplit(arg.substr(15), ',')) {
         int64_t length = 0;
         ok = ok && absl::SimpleAtoi(item, &length) && length > 0;
-        long_prefill->push_back(length);
+        flags->long_prefill.push_back(length);
       }
     } else {
       argv[kept++] = argv[i];
@@ -197,14 +208,14 @@ int main(int argc, char** argv) {
   using namespace attnserve;
   using namespace attnserve::bench;
   benchmark::Initialize(&argc, argv);
-  RunOptions options;
-  std::vector<int64_t> long_prefill;
-  if (!ParseOwnFlags(&argc, argv, &options, &long_prefill)) return 2;
+  OwnFlags flags;
+  if (!ParseOwnFlags(&argc, argv, &flags)) return 2;
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  const RunOptions& options = flags.run;
 
-  static const CpuBackend cpu;
+  static const CpuBackend cpu(flags.threads);
   static const ReferenceBackend reference;
-  for (const BenchCase& bench_case : Cases(long_prefill)) {
+  for (const BenchCase& bench_case : Cases(flags.long_prefill)) {
     for (const Backend* backend :
          {static_cast<const Backend*>(&cpu), static_cast<const Backend*>(&reference)}) {
       if (backend == &reference && !ReferenceRuns(bench_case)) continue;
@@ -216,6 +227,7 @@ int main(int argc, char** argv) {
     }
   }
   benchmark::AddCustomContext("simd_target", SimdTargetName());
+  benchmark::AddCustomContext("cpu_threads", absl::StrCat(flags.threads));
   if (options.peak_gflops > 0) {
     benchmark::AddCustomContext("peak_gflops", absl::StrCat(options.peak_gflops));
   }

@@ -94,6 +94,26 @@ std::vector<float> BuildKeyPanels(const AttentionShape& s, const float* key_rows
   return panels;
 }
 
+// V as [batch, kv_heads, kv_len, v_head_dim] floats, converted on the way.
+std::vector<float> GroupValuesByHead(const AttentionProblem& problem, ThreadPool& pool) {
+  const AttentionShape& s = problem.shape;
+  std::vector<float> grouped(problem.value.num_elements());
+  const int64_t tasks_per_head = CeilDiv(s.kv_len, kPositionsPerTask);
+  const int64_t row_bytes = s.v_head_dim * static_cast<int64_t>(SizeOf(problem.value.dtype));
+  pool.ParallelFor(s.batch * s.kv_heads * tasks_per_head, [&](int64_t task) {
+    const int64_t head = task / tasks_per_head;  // b * kv_heads + kv_head
+    const int64_t b = head / s.kv_heads;
+    const int64_t first = task % tasks_per_head * kPositionsPerTask;
+    const int64_t last = std::min(first + kPositionsPerTask, s.kv_len);
+    for (int64_t j = first; j < last; ++j) {
+      const int64_t from_row = (b * s.kv_len + j) * s.kv_heads + head % s.kv_heads;
+      ConvertToFloat(problem.value.dtype, problem.value.data + from_row * row_bytes, s.v_head_dim,
+                     &grouped[(head * s.kv_len + j) * s.v_head_dim]);
+    }
+  });
+  return grouped;
+}
+
 }  // namespace
 
 AttentionInputs PrepareAttentionInputs(const AttentionProblem& problem,
@@ -102,7 +122,6 @@ AttentionInputs PrepareAttentionInputs(const AttentionProblem& problem,
   const AttentionShape& s = problem.shape;
   AttentionInputs inputs;
   inputs.group = s.heads / s.kv_heads;
-  inputs.key_layout = key_layout;
   inputs.queries = PrepareQueries(problem, encoding, inputs.group, pool);
 
   const bool float32 = problem.key.dtype == DataType::kFloat32;
@@ -122,12 +141,20 @@ AttentionInputs PrepareAttentionInputs(const AttentionProblem& problem,
     inputs.key_rows = nullptr;
   }
 
+  const int64_t dv = s.v_head_dim;
+  if (key_layout == KeyLayout::kPanels) {
+    inputs.owned_values = GroupValuesByHead(problem, pool);
+    inputs.values = inputs.owned_values.data();
+    inputs.value_strides = {s.kv_heads * s.kv_len * dv, dv, s.kv_len * dv};
+    return inputs;
+  }
   if (float32) {
-    inputs.value_rows = reinterpret_cast<const float*>(problem.value.data);
+    inputs.values = reinterpret_cast<const float*>(problem.value.data);
   } else {
     inputs.owned_values = ConvertInParallel(problem.value, pool);
-    inputs.value_rows = inputs.owned_values.data();
+    inputs.values = inputs.owned_values.data();
   }
+  inputs.value_strides = {s.kv_len * s.kv_heads * dv, s.kv_heads * dv, dv};
   return inputs;
 }
 

@@ -32,19 +32,34 @@ enum class KeyLayout {
   kPanels,
 };
 
+// Where the row of key j of kv head `kv_head` of batch element b starts in a buffer of
+// per-key rows.
+struct RowStrides {
+  int64_t batch;
+  int64_t key;
+  int64_t head;
+
+  int64_t Offset(int64_t b, int64_t j, int64_t kv_head) const {
+    return b * batch + j * key + kv_head * head;
+  }
+};
+
 struct AttentionInputs {
   // Query rows grouped by kv head: row ((b * kv_heads + kv_head) * q_len + i) * group + g is
   // query head kv_head * group + g at query position i (head_dim floats), rotated and scaled.
   std::vector<float> queries;
   int64_t group = 1;  // query heads per kv head
 
-  KeyLayout key_layout = KeyLayout::kRows;
-  const float* key_rows = nullptr;    // kRows layout; into the request or owned_keys
-  std::vector<float> key_panels;      // kPanels layout
-  const float* value_rows = nullptr;  // [batch, kv_len, kv_heads, v_head_dim]
+  const float* key_rows = nullptr;  // kRows layout; into the request or owned_keys
+  std::vector<float> key_panels;    // kPanels layout
+  // v_head_dim floats per key: as in the request ([batch, kv_len, kv_heads, v_head_dim]) or,
+  // with key panels, grouped by head ([batch, kv_heads, kv_len, v_head_dim]) so the rows of a
+  // key tile are adjacent (a tile 4 KiB apart per row maps onto one L1 set and thrashes it).
+  const float* values = nullptr;
+  RowStrides value_strides{};
 
   std::vector<float> owned_keys;    // K converted and rotated, when it could not be used as is
-  std::vector<float> owned_values;  // V converted, when not float32
+  std::vector<float> owned_values;  // V converted or regrouped, when not used as is
 };
 
 AttentionInputs PrepareAttentionInputs(const AttentionProblem& problem,

@@ -51,9 +51,7 @@ absl::Status CpuBackend::Run(const AttentionProblem& problem, const AttentionOut
   const WorkPlan plan =
       PlanWork(shape, pool_->threads(), /*with_probabilities=*/outputs.probabilities != nullptr);
   const AttentionEncoding encoding = BuildAttentionEncoding(problem);
-  // Panels pay for their copy only when several query tiles read the same keys.
-  const KeyLayout key_layout = plan.query_tiles > 1 ? KeyLayout::kPanels : KeyLayout::kRows;
-  const AttentionInputs inputs = PrepareAttentionInputs(problem, encoding, key_layout, *pool_);
+  const AttentionInputs inputs = PrepareAttentionInputs(problem, encoding, plan.key_layout, *pool_);
   QueryTileAttention attention(problem, encoding, inputs, plan, outputs);
 
   SharedStopCheck stop(should_stop);

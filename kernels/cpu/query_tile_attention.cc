@@ -23,6 +23,11 @@ WorkPlan PlanWork(const AttentionShape& shape, int threads, bool with_probabilit
   WorkPlan plan;
   plan.query_rows_per_kv_head = shape.q_len * (shape.heads / shape.kv_heads);
   plan.query_tiles = CeilDiv(plan.query_rows_per_kv_head, kQueryRowsPerTile);
+  if (plan.query_tiles > 1) {
+    plan.key_layout = KeyLayout::kPanels;
+  } else {
+    plan.kv_heads_per_tile = shape.kv_heads;
+  }
   const int64_t tiles = plan.tiles(shape);
   // Two items per thread at least, so a thread that finishes early finds work.
   const int64_t wanted_items = 2 * int64_t{threads};
@@ -36,6 +41,9 @@ WorkPlan PlanWork(const AttentionShape& shape, int threads, bool with_probabilit
 
 // One query row of a tile: where it reads and writes, and which keys it sees.
 struct QueryTileAttention::RowInfo {
+  int64_t b;
+  int64_t kv_head;
+  int64_t query_row;  // index among the kv head's q_len * group grouped query rows
   int64_t head;
   int64_t position;  // query index i
   KeyRange visible;
@@ -48,16 +56,16 @@ struct QueryTileAttention::RowInfo {
 
 // The scratch of one item: a score tile and the online-softmax state of its rows.
 struct QueryTileAttention::TileScratch {
-  explicit TileScratch(int64_t v_head_dim)
+  TileScratch(int64_t rows, int64_t v_head_dim)
       : scores(kQueryRowsPerTile * kKeysPerTile, 0.0f),
-        accumulator(kQueryRowsPerTile * v_head_dim, 0.0f),
         tile_max(kQueryRowsPerTile),
-        max(kQueryRowsPerTile, kMinusInfinity),
-        sum(kQueryRowsPerTile, 0.0f) {}
+        accumulator(rows * v_head_dim, 0.0f),
+        max(rows, kMinusInfinity),
+        sum(rows, 0.0f) {}
 
-  std::vector<float> scores;       // rows x kKeysPerTile; probabilities after ExpAndSum
-  std::vector<float> accumulator;  // rows x v_head_dim, unnormalized
+  std::vector<float> scores;  // one kv head's rows x kKeysPerTile; weights after ExpAndSum
   std::vector<float> tile_max;
+  std::vector<float> accumulator;  // rows x v_head_dim, unnormalized
   std::vector<float> max;
   std::vector<float> sum;
 };
@@ -73,33 +81,39 @@ QueryTileAttention::QueryTileAttention(const AttentionProblem& problem,
       plan_(plan),
       outputs_(outputs) {
   if (plan_.splits > 1) {
-    partials_.resize(plan_.items(shape_) * kQueryRowsPerTile * (shape_.v_head_dim + 2));
+    partials_.resize(plan_.items(shape_) * plan_.kv_heads_per_tile * kQueryRowsPerTile *
+                     (shape_.v_head_dim + 2));
   }
 }
 
 KeyRange QueryTileAttention::DescribeRows(int64_t tile, std::vector<RowInfo>& rows) const {
-  const int64_t b = tile / (shape_.kv_heads * plan_.query_tiles);
-  const int64_t kv_head = tile / plan_.query_tiles % shape_.kv_heads;
+  const int64_t head_groups = shape_.kv_heads / plan_.kv_heads_per_tile;
+  const int64_t b = tile / (head_groups * plan_.query_tiles);
+  const int64_t first_kv_head = tile / plan_.query_tiles % head_groups * plan_.kv_heads_per_tile;
   const int64_t first_row = tile % plan_.query_tiles * kQueryRowsPerTile;
-  const int64_t count = std::min(kQueryRowsPerTile, plan_.query_rows_per_kv_head - first_row);
+  const int64_t rows_per_head =
+      std::min(kQueryRowsPerTile, plan_.query_rows_per_kv_head - first_row);
   const RowMask mask{shape_.q_len, shape_.kv_len, problem_.kv_length(b), problem_.causal,
                      problem_.window};
+  const int64_t group = inputs_.group;
   KeyRange keys{shape_.kv_len, 0};
-  rows.resize(count);
-  for (int64_t r = 0; r < count; ++r) {
+  rows.resize(plan_.kv_heads_per_tile * rows_per_head);
+  for (int64_t r = 0; r < static_cast<int64_t>(rows.size()); ++r) {
     RowInfo& row = rows[r];
-    row.position = (first_row + r) / inputs_.group;
-    row.head = kv_head * inputs_.group + (first_row + r) % inputs_.group;
+    row.b = b;
+    row.kv_head = first_kv_head + r / rows_per_head;
+    row.query_row = first_row + r % rows_per_head;
+    row.position = row.query_row / group;
+    row.head = row.kv_head * group + row.query_row % group;
     row.visible = VisibleKeys(mask, row.position);
     row.aligned = QueryKeyIndex(mask, row.position);
-    row.nearest = row.visible.end > row.visible.begin
-                      ? NearestVisibleDistance(mask, row.position, row.visible)
-                      : 0;
+    const bool sees_keys = row.visible.end > row.visible.begin;
+    row.nearest = sees_keys ? NearestVisibleDistance(mask, row.position, row.visible) : 0;
     row.slope = encoding_.alibi_slopes.empty() ? 0.0 : encoding_.alibi_slopes[row.head];
     row.output_offset =
         ((b * shape_.q_len + row.position) * shape_.heads + row.head) * shape_.v_head_dim;
     row.row_index = (b * shape_.heads + row.head) * shape_.q_len + row.position;
-    if (row.visible.end > row.visible.begin) {
+    if (sees_keys) {
       keys.begin = std::min(keys.begin, row.visible.begin);
       keys.end = std::max(keys.end, row.visible.end);
     }
@@ -108,19 +122,19 @@ KeyRange QueryTileAttention::DescribeRows(int64_t tile, std::vector<RowInfo>& ro
   return keys;
 }
 
-void QueryTileAttention::ScoreKeyTile(int64_t b, int64_t kv_head, int64_t tile, int64_t key_tile,
-                                      const std::vector<RowInfo>& rows,
-                                      TileScratch& scratch) const {
+void QueryTileAttention::ScoreKeyTile(int64_t key_tile, const std::vector<RowInfo>& rows,
+                                      int64_t first, int64_t count, TileScratch& scratch) const {
   const int64_t d = shape_.head_dim;
+  const int64_t b = rows[first].b;
+  const int64_t kv_head = rows[first].kv_head;
   const int64_t first_key = key_tile * kKeysPerTile;
-  const int64_t count = static_cast<int64_t>(rows.size());
   const ConstMatrix queries{
       &inputs_.queries[((b * shape_.kv_heads + kv_head) * plan_.query_rows_per_kv_head +
-                        tile % plan_.query_tiles * kQueryRowsPerTile) *
+                        rows[first].query_row) *
                        d],
       d};
   const MutableMatrix scores{scratch.scores.data(), kKeysPerTile};
-  if (inputs_.key_layout == KeyLayout::kPanels) {
+  if (plan_.key_layout == KeyLayout::kPanels) {
     const int64_t key_tiles = CeilDiv(shape_.kv_len, kKeysPerTile);
     const float* panel =
         &inputs_.key_panels[((b * shape_.kv_heads + kv_head) * key_tiles + key_tile) * d *
@@ -134,54 +148,64 @@ void QueryTileAttention::ScoreKeyTile(int64_t b, int64_t kv_head, int64_t tile, 
                      {count, std::min(kKeysPerTile, shape_.kv_len - first_key), d});
   }
   for (int64_t r = 0; r < count; ++r) {
-    const RowInfo& row = rows[r];
+    const RowInfo& row = rows[first + r];
     const ScoreRowMask mask{row.visible.begin - first_key, row.visible.end - first_key,
                             static_cast<float>(row.slope), row.aligned - first_key, row.nearest};
     scratch.tile_max[r] = MaskScoresAndMax(&scratch.scores[r * kKeysPerTile], kKeysPerTile, mask);
   }
 }
 
+void QueryTileAttention::AccumulateKeyTile(int64_t key_tile, KeyRange keys,
+                                           const std::vector<RowInfo>& rows, int64_t first,
+                                           int64_t count, TileScratch& scratch) const {
+  const int64_t dv = shape_.v_head_dim;
+  ScoreKeyTile(key_tile, rows, first, count, scratch);
+  for (int64_t r = 0; r < count; ++r) {
+    float* weights = &scratch.scores[r * kKeysPerTile];
+    float& max = scratch.max[first + r];
+    float& sum = scratch.sum[first + r];
+    const float new_max = std::max(max, scratch.tile_max[r]);
+    if (new_max == kMinusInfinity) {  // nothing visible to this row yet
+      std::fill_n(weights, kKeysPerTile, 0.0f);
+      continue;
+    }
+    const float tile_sum = ExpAndSum(weights, kKeysPerTile, new_max);
+    if (new_max != max) {
+      // exp(-inf) = 0 on the row's first visible tile: the empty state is simply replaced.
+      const float rescale = std::exp(max - new_max);
+      ScaleRow(&scratch.accumulator[(first + r) * dv], dv, rescale);
+      sum *= rescale;
+      max = new_max;
+    }
+    sum += tile_sum;
+  }
+  // Keys past the tile's last visible one have weight 0 in every row: not read.
+  const int64_t first_key = key_tile * kKeysPerTile;
+  const float* values =
+      inputs_.values + inputs_.value_strides.Offset(rows[first].b, first_key, rows[first].kv_head);
+  MatMul({scratch.scores.data(), kKeysPerTile}, {values, inputs_.value_strides.key},
+         {&scratch.accumulator[first * dv], dv},
+         {count, dv, std::min(kKeysPerTile, keys.end - first_key)}, true);
+}
+
 void QueryTileAttention::Compute(int64_t item) {
   const int64_t split = item % plan_.splits;
   const int64_t tile = item / plan_.splits;
-  const int64_t b = tile / (shape_.kv_heads * plan_.query_tiles);
-  const int64_t kv_head = tile / plan_.query_tiles % shape_.kv_heads;
   const int64_t dv = shape_.v_head_dim;
   std::vector<RowInfo> rows;
   const KeyRange keys = DescribeRows(tile, rows);
   const int64_t count = static_cast<int64_t>(rows.size());
-  TileScratch scratch(dv);
+  const int64_t rows_per_head = count / plan_.kv_heads_per_tile;
+  TileScratch scratch(count, dv);
 
   const int64_t first_tile = keys.begin / kKeysPerTile;
   const int64_t key_tiles = CeilDiv(keys.end, kKeysPerTile) - first_tile;
   const int64_t split_begin = first_tile + key_tiles * split / plan_.splits;
   const int64_t split_end = first_tile + key_tiles * (split + 1) / plan_.splits;
   for (int64_t key_tile = split_begin; key_tile < split_end; ++key_tile) {
-    ScoreKeyTile(b, kv_head, tile, key_tile, rows, scratch);
-    for (int64_t r = 0; r < count; ++r) {
-      float* weights = &scratch.scores[r * kKeysPerTile];
-      const float new_max = std::max(scratch.max[r], scratch.tile_max[r]);
-      if (new_max == kMinusInfinity) {  // nothing visible to this row yet
-        std::fill_n(weights, kKeysPerTile, 0.0f);
-        continue;
-      }
-      const float tile_sum = ExpAndSum(weights, kKeysPerTile, new_max);
-      if (new_max != scratch.max[r]) {
-        // exp(-inf) = 0 on the row's first visible tile: the empty state is simply replaced.
-        const float rescale = std::exp(scratch.max[r] - new_max);
-        ScaleRow(&scratch.accumulator[r * dv], dv, rescale);
-        scratch.sum[r] *= rescale;
-        scratch.max[r] = new_max;
-      }
-      scratch.sum[r] += tile_sum;
+    for (int64_t first = 0; first < count; first += rows_per_head) {
+      AccumulateKeyTile(key_tile, keys, rows, first, rows_per_head, scratch);
     }
-    // Keys past the item's last visible one have weight 0 in every row: not read.
-    const int64_t first_key = key_tile * kKeysPerTile;
-    const float* values =
-        inputs_.value_rows + ((b * shape_.kv_len + first_key) * shape_.kv_heads + kv_head) * dv;
-    MatMul({scratch.scores.data(), kKeysPerTile}, {values, shape_.kv_heads * dv},
-           {scratch.accumulator.data(), dv},
-           {count, dv, std::min(kKeysPerTile, keys.end - first_key)}, true);
   }
 
   if (plan_.splits > 1) {
@@ -196,9 +220,7 @@ void QueryTileAttention::Compute(int64_t item) {
   for (int64_t r = 0; r < count; ++r) {
     WriteRow(rows[r], scratch.max[r], scratch.sum[r], &scratch.accumulator[r * dv]);
   }
-  if (outputs_.probabilities != nullptr) {
-    WriteProbabilities(b, kv_head, tile, keys, rows, scratch);
-  }
+  if (outputs_.probabilities != nullptr) WriteProbabilities(keys, rows, rows_per_head, scratch);
 }
 
 void QueryTileAttention::MergeSplits(int64_t tile) {
@@ -243,33 +265,35 @@ void QueryTileAttention::WriteRow(const RowInfo& row, float max, float sum,
               : kMinusInfinity;
 }
 
-void QueryTileAttention::WriteProbabilities(int64_t b, int64_t kv_head, int64_t tile, KeyRange keys,
-                                            const std::vector<RowInfo>& rows,
-                                            TileScratch& scratch) const {
+void QueryTileAttention::WriteProbabilities(KeyRange keys, const std::vector<RowInfo>& rows,
+                                            int64_t rows_per_head, TileScratch& scratch) const {
   // Asked for rarely and bounded by max_probability_elements: a second pass over the scores
   // with each row's final max and sum, rather than keeping a kv_len row per query.
-  const int64_t count = static_cast<int64_t>(rows.size());
   for (const RowInfo& row : rows) {
     std::fill_n(outputs_.probabilities + row.row_index * shape_.kv_len, shape_.kv_len, 0.0f);
   }
   for (int64_t key_tile = keys.begin / kKeysPerTile; key_tile < CeilDiv(keys.end, kKeysPerTile);
        ++key_tile) {
-    ScoreKeyTile(b, kv_head, tile, key_tile, rows, scratch);
     const int64_t first_key = key_tile * kKeysPerTile;
     const int64_t tile_keys = std::min(kKeysPerTile, shape_.kv_len - first_key);
-    for (int64_t r = 0; r < count; ++r) {
-      if (scratch.max[r] == kMinusInfinity) continue;
-      float* weights = &scratch.scores[r * kKeysPerTile];
-      ExpAndSum(weights, kKeysPerTile, scratch.max[r]);
-      float* out = outputs_.probabilities + rows[r].row_index * shape_.kv_len + first_key;
-      const float inverse_sum = 1.0f / scratch.sum[r];
-      for (int64_t j = 0; j < tile_keys; ++j) out[j] = weights[j] * inverse_sum;
+    for (int64_t first = 0; first < static_cast<int64_t>(rows.size()); first += rows_per_head) {
+      ScoreKeyTile(key_tile, rows, first, rows_per_head, scratch);
+      for (int64_t r = 0; r < rows_per_head; ++r) {
+        const RowInfo& row = rows[first + r];
+        if (scratch.max[first + r] == kMinusInfinity) continue;
+        float* weights = &scratch.scores[r * kKeysPerTile];
+        ExpAndSum(weights, kKeysPerTile, scratch.max[first + r]);
+        float* out = outputs_.probabilities + row.row_index * shape_.kv_len + first_key;
+        const float inverse_sum = 1.0f / scratch.sum[first + r];
+        for (int64_t j = 0; j < tile_keys; ++j) out[j] = weights[j] * inverse_sum;
+      }
     }
   }
 }
 
 float* QueryTileAttention::PartialRow(int64_t tile, int64_t split, int64_t row) {
-  return &partials_[((tile * plan_.splits + split) * kQueryRowsPerTile + row) *
+  const int64_t rows_per_tile = plan_.kv_heads_per_tile * kQueryRowsPerTile;
+  return &partials_[((tile * plan_.splits + split) * rows_per_tile + row) *
                     (shape_.v_head_dim + 2)];
 }
 

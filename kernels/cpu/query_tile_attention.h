@@ -27,21 +27,28 @@ namespace attnserve {
 // Query rows per tile: with the key tile, 64 x 64 scores, and a 64 x head_dim accumulator.
 inline constexpr int64_t kQueryRowsPerTile = 64;
 
-// How a request is cut into items: item = ((batch * kv_heads + kv_head) * query_tiles + tile)
-// * splits + split.
+// How a request is cut into items. A tile is (batch element, kv heads, query tile); an item is
+// one key range (split) of a tile: item = tile * splits + split, and
+// tile = (b * (kv_heads / kv_heads_per_tile) + kv_head / kv_heads_per_tile) * query_tiles + t.
 struct WorkPlan {
   int64_t query_rows_per_kv_head = 0;  // q_len * group
   int64_t query_tiles = 0;             // per (batch, kv head)
-  int64_t splits = 1;                  // key ranges per query tile
+  // With one query tile (decode) a tile takes every kv head: for each key tile it reads the
+  // keys of all heads, which lie side by side in the request, rather than one head's slice of
+  // every key, which the hardware prefetchers do not follow.
+  int64_t kv_heads_per_tile = 1;
+  KeyLayout key_layout = KeyLayout::kRows;
+  int64_t splits = 1;  // key ranges per tile
 
   int64_t tiles(const AttentionShape& shape) const {
-    return shape.batch * shape.kv_heads * query_tiles;
+    return shape.batch * (shape.kv_heads / kv_heads_per_tile) * query_tiles;
   }
   int64_t items(const AttentionShape& shape) const { return tiles(shape) * splits; }
 };
 
-// Splits keys only when the tiles alone leave threads idle and there are keys enough to share;
-// never with probabilities, whose second pass needs each row's final max and sum.
+// Transposed key panels when several query tiles read the same keys, else key rows. Splits
+// keys only when the tiles alone leave threads idle and there are keys enough to share; never
+// with probabilities, whose second pass needs each row's final max and sum.
 WorkPlan PlanWork(const AttentionShape& shape, int threads, bool with_probabilities);
 
 class QueryTileAttention {
@@ -54,22 +61,28 @@ class QueryTileAttention {
   // lse, probabilities when asked); with several, its partial result.
   void Compute(int64_t item);
 
-  // With several splits: combines the splits of query tile `tile` into its output rows.
+  // With several splits: combines the splits of tile `tile` into its output rows.
   void MergeSplits(int64_t tile);
 
  private:
   struct RowInfo;
   struct TileScratch;
 
-  // The rows of query tile `tile` with their masks; returns the union of their visible keys.
+  // The rows of tile `tile`, kv head by kv head, with their masks; returns the union of their
+  // visible keys.
   KeyRange DescribeRows(int64_t tile, std::vector<RowInfo>& rows) const;
-  // scratch.scores = masked, biased scores of the rows against key tile `key_tile`; returns
-  // each row's tile maximum in scratch.tile_max.
-  void ScoreKeyTile(int64_t b, int64_t kv_head, int64_t tile, int64_t key_tile,
-                    const std::vector<RowInfo>& rows, TileScratch& scratch) const;
+  // The scores of `count` rows of one kv head (starting at rows[first]) against key tile
+  // `key_tile`, masked and biased, into scratch.scores; each row's maximum into
+  // scratch.tile_max.
+  void ScoreKeyTile(int64_t key_tile, const std::vector<RowInfo>& rows, int64_t first,
+                    int64_t count, TileScratch& scratch) const;
+  // Folds the scores of rows [first, first + count) into their online-softmax state and adds
+  // their weighted values to the accumulators.
+  void AccumulateKeyTile(int64_t key_tile, KeyRange keys, const std::vector<RowInfo>& rows,
+                         int64_t first, int64_t count, TileScratch& scratch) const;
   void WriteRow(const RowInfo& row, float max, float sum, const float* accumulator) const;
-  void WriteProbabilities(int64_t b, int64_t kv_head, int64_t tile, KeyRange keys,
-                          const std::vector<RowInfo>& rows, TileScratch& scratch) const;
+  void WriteProbabilities(KeyRange keys, const std::vector<RowInfo>& rows, int64_t rows_per_head,
+                          TileScratch& scratch) const;
   float* PartialRow(int64_t tile, int64_t split, int64_t row);
 
   const AttentionProblem& problem_;

@@ -203,17 +203,26 @@ TEST(CpuBackend, DecodeSplitsLongContextsOverThreadsAndMergesThem) {
   }
 }
 
-TEST(WorkPlan, SplitsKeysOnlyWhenQueryTilesLeaveThreadsIdle) {
+TEST(WorkPlan, DecodeTakesEveryKvHeadPerTileAndSplitsKeysOverThreads) {
   const AttentionShape decode{1, 1, 32768, 32, 8, 128, 128};
+  const WorkPlan plan = PlanWork(decode, 2, false);
+  EXPECT_EQ(plan.key_layout, KeyLayout::kRows);
+  EXPECT_EQ(plan.kv_heads_per_tile, 8);
+  EXPECT_EQ(plan.tiles(decode), 1);
+  EXPECT_EQ(plan.splits, 4) << "two items per thread";
   EXPECT_EQ(PlanWork(decode, 1, false).splits, 1) << "one thread has nothing to share";
-  EXPECT_EQ(PlanWork(decode, 2, false).splits, 1) << "8 kv heads already occupy 2 threads";
-  const AttentionShape one_kv_head{1, 1, 32768, 32, 1, 128, 128};
-  EXPECT_EQ(PlanWork(one_kv_head, 2, false).splits, 4);
-  EXPECT_EQ(PlanWork(one_kv_head, 2, true).splits, 1) << "probabilities need whole rows";
-  const AttentionShape short_context{1, 1, 300, 32, 1, 128, 128};
+  EXPECT_EQ(PlanWork(decode, 2, true).splits, 1) << "probabilities need whole rows";
+  const AttentionShape short_context{1, 1, 300, 32, 8, 128, 128};
   EXPECT_EQ(PlanWork(short_context, 2, false).splits, 1) << "too few keys to be worth it";
+  const AttentionShape batched{16, 1, 32768, 32, 8, 128, 128};
+  EXPECT_EQ(PlanWork(batched, 2, false).splits, 1) << "16 tiles already occupy 2 threads";
+}
+
+TEST(WorkPlan, PrefillReadsKeyPanelsOneKvHeadPerTile) {
   const AttentionShape prefill{1, 2048, 2048, 32, 8, 128, 128};
   const WorkPlan plan = PlanWork(prefill, 2, false);
+  EXPECT_EQ(plan.key_layout, KeyLayout::kPanels);
+  EXPECT_EQ(plan.kv_heads_per_tile, 1);
   EXPECT_EQ(plan.query_tiles, 2048 * 4 / kQueryRowsPerTile);
   EXPECT_EQ(plan.splits, 1);
 }

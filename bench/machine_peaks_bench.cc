@@ -1,12 +1,18 @@
-// The fp32 FMA peak of this machine: what attention_bench's "% of peak" is measured against.
-// Each thread runs a loop of fused multiply-adds on independent vector accumulators, compiled
-// by Highway for every x86 target and dispatched at run time (as kernels/cpu/simd_kernels.cc
-// is), so it measures the widest vectors the CPU has. Reported as GFLOP/s (one FMA = 2 FLOP)
-// on 1 thread and on every core, each thread a std::thread.
+// The two peaks of this machine that attention_bench is measured against:
+// - FmaPeak: fp32 FMA throughput ("% of peak" of prefill). Each thread runs a loop of fused
+//   multiply-adds on independent vector accumulators. GFLOP/s, one FMA = 2 FLOP.
+// - ReadBandwidth: streaming reads from memory (decode's K/V rate). Each thread sums its share
+//   of a 1 GiB buffer, far larger than the caches. GB/s.
+// Compiled by Highway for every x86 target and dispatched at run time (as
+// kernels/cpu/simd_kernels.cc is), so they use the widest vectors the CPU has; on 1 thread and
+// on every core, each thread a std::thread.
 //
-//   ./build-bench/bench/fma_peak_bench
+//   ./build-bench/bench/machine_peaks_bench
+#include <cstddef>
+#include <cstdint>
+
 #undef HWY_TARGET_INCLUDE
-#define HWY_TARGET_INCLUDE "bench/fma_peak_bench.cc"
+#define HWY_TARGET_INCLUDE "bench/machine_peaks_bench.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 // Must come after foreach_target.h.
 #include "hwy/highway.h"
@@ -48,6 +54,20 @@ float FmaChainsImpl(int64_t iterations, float start) {
   return hn::GetLane(hn::SumOfLanes(d, sum));
 }
 
+// Sum of floats [begin, end): four accumulators so loads, not adds, set the pace.
+float SumFloatsImpl(const float* begin, const float* end) {
+  const hn::ScalableTag<float> d;
+  const size_t lanes = hn::Lanes(d);
+  auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+  for (const float* p = begin; p + 4 * lanes <= end; p += 4 * lanes) {
+    s0 = hn::Add(s0, hn::LoadU(d, p));
+    s1 = hn::Add(s1, hn::LoadU(d, p + lanes));
+    s2 = hn::Add(s2, hn::LoadU(d, p + 2 * lanes));
+    s3 = hn::Add(s3, hn::LoadU(d, p + 3 * lanes));
+  }
+  return hn::GetLane(hn::SumOfLanes(d, hn::Add(hn::Add(s0, s1), hn::Add(s2, s3))));
+}
+
 // FLOP done by one round of FmaChainsImpl: 12 FMAs of Lanes() floats, 2 FLOP each.
 int64_t FlopPerRoundImpl() {
   return 12 * 2 * static_cast<int64_t>(hn::Lanes(hn::ScalableTag<float>()));
@@ -72,6 +92,7 @@ namespace attnserve::bench {
 
 HWY_EXPORT(FmaChainsImpl);
 HWY_EXPORT(FlopPerRoundImpl);
+HWY_EXPORT(SumFloatsImpl);
 HWY_EXPORT(TargetNameImpl);
 
 // Rounds per thread per benchmark iteration: tens of milliseconds, so that starting the
@@ -104,6 +125,29 @@ void BM_FmaPeak(benchmark::State& state) {
                  std::to_string(HWY_DYNAMIC_DISPATCH(FlopPerRoundImpl)() / 24) + " fp32 lanes");
 }
 
+// state.range(0) threads, each summing an equal share of one 1 GiB buffer; wall-clock time.
+void BM_ReadBandwidth(benchmark::State& state) {
+  constexpr size_t kFloats = size_t{1} << 28;  // 1 GiB
+  static const std::vector<float> buffer(kFloats, 0.5f);
+  const int threads = static_cast<int>(state.range(0));
+  std::vector<float> results(threads);
+  const auto start = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+      workers.emplace_back([&results, t, threads] {
+        const float* begin = buffer.data() + kFloats / threads * t;
+        results[t] = HWY_DYNAMIC_DISPATCH(SumFloatsImpl)(begin, begin + kFloats / threads);
+      });
+    }
+    for (std::thread& worker : workers) worker.join();
+    benchmark::DoNotOptimize(results.data());
+  }
+  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+  const double gigabytes = 1e-9 * double(kFloats * sizeof(float)) * double(state.iterations());
+  state.counters["GB/s"] = gigabytes / seconds.count();
+}
+
 // 1 thread and one per core (the same benchmark once on a 1-core machine).
 void ThreadCounts(benchmark::internal::Benchmark* bench) {
   bench->Arg(1);
@@ -112,6 +156,12 @@ void ThreadCounts(benchmark::internal::Benchmark* bench) {
 }
 
 BENCHMARK(BM_FmaPeak)
+    ->Apply(ThreadCounts)
+    ->ArgName("threads")
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
+
+BENCHMARK(BM_ReadBandwidth)
     ->Apply(ThreadCounts)
     ->ArgName("threads")
     ->UseRealTime()

@@ -1,15 +1,16 @@
 // Kernel benchmarks of attention through the Backend interface, as the server calls it (the
 // time includes converting inputs to float and rotating Q and K, which every request pays):
-//   prefill  one sequence, 32 query / 8 kv heads, d=128, causal, q = kv in {512, 2048}
-//   decode   the same heads, q=1, kv in {4096, 32768}
+//   prefill  one sequence, 32 query / 8 kv heads, d=128, causal, q = kv in {512, 2048, 8192}
+//   decode   the same heads, q=1, kv in {4096, 32768, 131072}
 // each in float32 and bfloat16, with no encoding, RoPE-YaRN (factor 4, original 4096) or ALiBi.
 // The cpu backend runs every case; the float64 reference only the small ones (q=kv=512 and
 // decode kv=4096), for the speed-up ratio. Inputs are random (tests/support/random_problem).
 //
 // Counters: GFLOP/s = 4*b*h*q*kv*d per call (halved for causal) over wall time; %peak when
 // --peak_gflops=X (or $ATTNSERVE_PEAK_GFLOPS) gives the peak to compare with (fma_peak_bench);
-// for decode, GB/s of K and V read in their input dtype. Longer prefills (8k and beyond take
-// minutes per case with the current backend) are opt-in: --long_prefill=8192,16384.
+// for decode, GB/s of K and V read in their input dtype. Longer prefills (32k takes about 1.5
+// minutes per case on 2 cores) are opt-in: --long_prefill=32768. --threads=N sizes the cpu
+// backend's pool (default: one per core).
 //
 //   ./build-bench/bench/attention_bench --benchmark_min_time=0.5 --peak_gflops=192
 #include <benchmark/benchmark.h>
@@ -156,9 +157,13 @@ std::vector<BenchCase> Cases(const std::vector<int64_t>& long_prefill) {
       }
     }
   };
-  for (int64_t length : {int64_t{512}, int64_t{2048}}) add_all_variants(false, length, length);
+  for (int64_t length : {int64_t{512}, int64_t{2048}, int64_t{8192}}) {
+    add_all_variants(false, length, length);
+  }
   for (int64_t length : long_prefill) add_all_variants(false, length, length);
-  for (int64_t kv_len : {int64_t{4096}, int64_t{32768}}) add_all_variants(true, 1, kv_len);
+  for (int64_t kv_len : {int64_t{4096}, int64_t{32768}, int64_t{131072}}) {
+    add_all_variants(true, 1, kv_len);
+  }
   return cases;
 }
 

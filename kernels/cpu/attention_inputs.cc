@@ -16,23 +16,22 @@ constexpr int64_t kPositionsPerTask = 256;
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-std::vector<float> ConvertInParallel(const TensorView& tensor, ThreadPool& pool) {
+FloatArray ConvertInParallel(const TensorView& tensor, ThreadPool& pool) {
   const int64_t count = tensor.num_elements();
-  std::vector<float> values(count);
+  FloatArray values = std::make_unique_for_overwrite<float[]>(count);
   const int64_t element_bytes = SizeOf(tensor.dtype);
   pool.ParallelFor(CeilDiv(count, kElementsPerTask), [&](int64_t task) {
     const int64_t begin = task * kElementsPerTask;
     ConvertToFloat(tensor.dtype, tensor.data + begin * element_bytes,
-                   std::min(kElementsPerTask, count - begin), values.data() + begin);
+                   std::min(kElementsPerTask, count - begin), values.get() + begin);
   });
   return values;
 }
 
 // Rotates [batch, seq, heads, head_dim] in place, one task per (batch, run of positions): cos
 // and sin are computed once per position, in double, and applied to every head.
-void RotateInParallel(std::vector<float>& data, const SequenceDims& dims,
-                      const RotaryFrequencies& frequencies, const SequencePositions& positions,
-                      ThreadPool& pool) {
+void RotateInParallel(float* data, const SequenceDims& dims, const RotaryFrequencies& frequencies,
+                      const SequencePositions& positions, ThreadPool& pool) {
   const int64_t tasks_per_sequence = CeilDiv(dims.seq, kPositionsPerTask);
   const int64_t row_floats = dims.heads * dims.head_dim;
   pool.ParallelFor(dims.batch * tasks_per_sequence, [&](int64_t task) {
@@ -43,22 +42,21 @@ void RotateInParallel(std::vector<float>& data, const SequenceDims& dims,
     if (!positions.batch_offsets.empty()) slice.batch_offsets = {positions.batch_offsets[b]};
     slice.seq_positions.assign(positions.seq_positions.begin() + first,
                                positions.seq_positions.begin() + first + count);
-    std::span<float> rows(data.data() + (b * dims.seq + first) * row_floats, count * row_floats);
+    std::span<float> rows(data + (b * dims.seq + first) * row_floats, count * row_floats);
     ApplyRotaryInPlace<float>(rows, {1, count, dims.heads, dims.head_dim}, frequencies, slice);
   });
 }
 
 // Q converted, rotated, scaled and regrouped so the query heads of one kv head are adjacent.
-std::vector<float> PrepareQueries(const AttentionProblem& problem,
-                                  const AttentionEncoding& encoding, int64_t group,
-                                  ThreadPool& pool) {
+FloatArray PrepareQueries(const AttentionProblem& problem, const AttentionEncoding& encoding,
+                          int64_t group, ThreadPool& pool) {
   const AttentionShape& s = problem.shape;
-  std::vector<float> loaded = ConvertInParallel(problem.query, pool);
+  const FloatArray loaded = ConvertInParallel(problem.query, pool);
   if (encoding.rotary) {
-    RotateInParallel(loaded, {s.batch, s.q_len, s.heads, s.head_dim}, *encoding.rotary,
+    RotateInParallel(loaded.get(), {s.batch, s.q_len, s.heads, s.head_dim}, *encoding.rotary,
                      QueryPositions(problem), pool);
   }
-  std::vector<float> grouped(loaded.size());
+  FloatArray grouped = std::make_unique_for_overwrite<float[]>(problem.query.num_elements());
   const float scale = static_cast<float>(problem.softmax_scale);
   pool.ParallelFor(s.batch * s.q_len, [&](int64_t task) {
     const int64_t b = task / s.q_len;
@@ -74,11 +72,11 @@ std::vector<float> PrepareQueries(const AttentionProblem& problem,
 }
 
 // Transposes each tile of kKeysPerTile keys of one kv head into head_dim rows of keys.
-std::vector<float> BuildKeyPanels(const AttentionShape& s, const float* key_rows,
-                                  ThreadPool& pool) {
+FloatArray BuildKeyPanels(const AttentionShape& s, const float* key_rows, ThreadPool& pool) {
   const int64_t tiles = CeilDiv(s.kv_len, kKeysPerTile);
   const int64_t panel_floats = s.head_dim * kKeysPerTile;
-  std::vector<float> panels(s.batch * s.kv_heads * tiles * panel_floats, 0.0f);
+  FloatArray panels =
+      std::make_unique_for_overwrite<float[]>(s.batch * s.kv_heads * tiles * panel_floats);
   pool.ParallelFor(s.batch * s.kv_heads * tiles, [&](int64_t panel) {
     const int64_t b = panel / (s.kv_heads * tiles);
     const int64_t kv_head = panel / tiles % s.kv_heads;
@@ -90,14 +88,17 @@ std::vector<float> BuildKeyPanels(const AttentionShape& s, const float* key_rows
           key_rows + ((b * s.kv_len + first_key + j) * s.kv_heads + kv_head) * s.head_dim;
       for (int64_t c = 0; c < s.head_dim; ++c) to[c * kKeysPerTile + j] = key[c];
     }
+    for (int64_t c = 0; c < s.head_dim; ++c) {  // the last tile's missing keys score 0
+      std::fill(to + c * kKeysPerTile + keys, to + (c + 1) * kKeysPerTile, 0.0f);
+    }
   });
   return panels;
 }
 
 // V as [batch, kv_heads, kv_len, v_head_dim] floats, converted on the way.
-std::vector<float> GroupValuesByHead(const AttentionProblem& problem, ThreadPool& pool) {
+FloatArray GroupValuesByHead(const AttentionProblem& problem, ThreadPool& pool) {
   const AttentionShape& s = problem.shape;
-  std::vector<float> grouped(problem.value.num_elements());
+  FloatArray grouped = std::make_unique_for_overwrite<float[]>(problem.value.num_elements());
   const int64_t tasks_per_head = CeilDiv(s.kv_len, kPositionsPerTask);
   const int64_t row_bytes = s.v_head_dim * static_cast<int64_t>(SizeOf(problem.value.dtype));
   pool.ParallelFor(s.batch * s.kv_heads * tasks_per_head, [&](int64_t task) {
@@ -130,21 +131,21 @@ AttentionInputs PrepareAttentionInputs(const AttentionProblem& problem,
   } else {
     inputs.owned_keys = ConvertInParallel(problem.key, pool);
     if (encoding.rotary) {
-      RotateInParallel(inputs.owned_keys, {s.batch, s.kv_len, s.kv_heads, s.head_dim},
+      RotateInParallel(inputs.owned_keys.get(), {s.batch, s.kv_len, s.kv_heads, s.head_dim},
                        *encoding.rotary, KeyPositions(problem), pool);
     }
-    inputs.key_rows = inputs.owned_keys.data();
+    inputs.key_rows = inputs.owned_keys.get();
   }
   if (key_layout == KeyLayout::kPanels) {
     inputs.key_panels = BuildKeyPanels(s, inputs.key_rows, pool);
-    inputs.owned_keys = {};  // the panels replace the rows
+    inputs.owned_keys.reset();  // the panels replace the rows
     inputs.key_rows = nullptr;
   }
 
   const int64_t dv = s.v_head_dim;
   if (key_layout == KeyLayout::kPanels) {
     inputs.owned_values = GroupValuesByHead(problem, pool);
-    inputs.values = inputs.owned_values.data();
+    inputs.values = inputs.owned_values.get();
     inputs.value_strides = {s.kv_heads * s.kv_len * dv, dv, s.kv_len * dv};
     return inputs;
   }
@@ -152,7 +153,7 @@ AttentionInputs PrepareAttentionInputs(const AttentionProblem& problem,
     inputs.values = reinterpret_cast<const float*>(problem.value.data);
   } else {
     inputs.owned_values = ConvertInParallel(problem.value, pool);
-    inputs.values = inputs.owned_values.data();
+    inputs.values = inputs.owned_values.get();
   }
   inputs.value_strides = {s.kv_len * s.kv_heads * dv, s.kv_heads * dv, dv};
   return inputs;

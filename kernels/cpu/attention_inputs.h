@@ -8,7 +8,7 @@
 #define ATTNSERVE_KERNELS_CPU_ATTENTION_INPUTS_H_
 
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 #include "kernels/api/attention_problem.h"
 #include "kernels/cpu/thread_pool.h"
@@ -44,22 +44,26 @@ struct RowStrides {
   }
 };
 
+// Floats left uninitialized on allocation: the parallel pass that fills them is their first
+// touch, so their pages are faulted in by every thread at once instead of zeroed first by one.
+using FloatArray = std::unique_ptr<float[]>;
+
 struct AttentionInputs {
   // Query rows grouped by kv head: row ((b * kv_heads + kv_head) * q_len + i) * group + g is
   // query head kv_head * group + g at query position i (head_dim floats), rotated and scaled.
-  std::vector<float> queries;
+  FloatArray queries;
   int64_t group = 1;  // query heads per kv head
 
   const float* key_rows = nullptr;  // kRows layout; into the request or owned_keys
-  std::vector<float> key_panels;    // kPanels layout
+  FloatArray key_panels;            // kPanels layout
   // v_head_dim floats per key: as in the request ([batch, kv_len, kv_heads, v_head_dim]) or,
   // with key panels, grouped by head ([batch, kv_heads, kv_len, v_head_dim]) so the rows of a
   // key tile are adjacent (a tile 4 KiB apart per row maps onto one L1 set and thrashes it).
   const float* values = nullptr;
   RowStrides value_strides{};
 
-  std::vector<float> owned_keys;    // K converted and rotated, when it could not be used as is
-  std::vector<float> owned_values;  // V converted or regrouped, when not used as is
+  FloatArray owned_keys;    // K converted and rotated, when it could not be used as is
+  FloatArray owned_values;  // V converted or regrouped, when not used as is
 };
 
 AttentionInputs PrepareAttentionInputs(const AttentionProblem& problem,

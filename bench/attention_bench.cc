@@ -7,7 +7,7 @@
 // decode kv=4096), for the speed-up ratio. Inputs are random (tests/support/random_problem).
 //
 // Counters: GFLOP/s = 4*b*h*q*kv*d per call (halved for causal) over wall time; %peak when
-// --peak_gflops=X (or $ATTNSERVE_PEAK_GFLOPS) gives the peak to compare with (fma_peak_bench);
+// --peak_gflops=X (or $ATTNSERVE_PEAK_GFLOPS) gives the peak to compare with (machine_peaks_bench);
 // for decode, GB/s of K and V read in their input dtype. Longer prefills (32k takes about 1.5
 // minutes per case on 2 cores) are opt-in: --long_prefill=32768. --threads=N sizes the cpu
 // backend's pool (default: one per core).

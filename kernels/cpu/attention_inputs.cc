@@ -14,8 +14,6 @@ namespace {
 constexpr int64_t kElementsPerTask = int64_t{1} << 18;
 constexpr int64_t kPositionsPerTask = 256;
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 FloatArray ConvertInParallel(const TensorView& tensor, ThreadPool& pool) {
   const int64_t count = tensor.num_elements();
   FloatArray values = std::make_unique_for_overwrite<float[]>(count);
@@ -49,7 +47,7 @@ void RotateInParallel(float* data, const SequenceDims& dims, const RotaryFrequen
 
 // Q converted, rotated, scaled and regrouped so the query heads of one kv head are adjacent.
 FloatArray PrepareQueries(const AttentionProblem& problem, const AttentionEncoding& encoding,
-                          int64_t group, ThreadPool& pool) {
+                          int64_t group, const RowStrides& grouped_strides, ThreadPool& pool) {
   const AttentionShape& s = problem.shape;
   const FloatArray loaded = ConvertInParallel(problem.query, pool);
   if (encoding.rotary) {
@@ -63,8 +61,7 @@ FloatArray PrepareQueries(const AttentionProblem& problem, const AttentionEncodi
     const int64_t i = task % s.q_len;
     for (int64_t h = 0; h < s.heads; ++h) {
       const float* from = &loaded[((b * s.q_len + i) * s.heads + h) * s.head_dim];
-      float* to =
-          &grouped[(((b * s.kv_heads + h / group) * s.q_len + i) * group + h % group) * s.head_dim];
+      float* to = &grouped[grouped_strides.Offset(b, i * group + h % group, h / group)];
       for (int64_t c = 0; c < s.head_dim; ++c) to[c] = from[c] * scale;
     }
   });
@@ -72,20 +69,20 @@ FloatArray PrepareQueries(const AttentionProblem& problem, const AttentionEncodi
 }
 
 // Transposes each tile of kKeysPerTile keys of one kv head into head_dim rows of keys.
-FloatArray BuildKeyPanels(const AttentionShape& s, const float* key_rows, ThreadPool& pool) {
+FloatArray BuildKeyPanels(const AttentionShape& s, const AttentionInputs& inputs,
+                          ThreadPool& pool) {
   const int64_t tiles = CeilDiv(s.kv_len, kKeysPerTile);
-  const int64_t panel_floats = s.head_dim * kKeysPerTile;
-  FloatArray panels =
-      std::make_unique_for_overwrite<float[]>(s.batch * s.kv_heads * tiles * panel_floats);
+  FloatArray panels = std::make_unique_for_overwrite<float[]>(s.batch * s.kv_heads * tiles *
+                                                              s.head_dim * kKeysPerTile);
   pool.ParallelFor(s.batch * s.kv_heads * tiles, [&](int64_t panel) {
     const int64_t b = panel / (s.kv_heads * tiles);
     const int64_t kv_head = panel / tiles % s.kv_heads;
-    const int64_t first_key = panel % tiles * kKeysPerTile;
+    const int64_t tile = panel % tiles;
+    const int64_t first_key = tile * kKeysPerTile;
     const int64_t keys = std::min(kKeysPerTile, s.kv_len - first_key);
-    float* to = &panels[panel * panel_floats];
+    float* to = &panels[inputs.panel_strides.Offset(b, tile, kv_head)];
     for (int64_t j = 0; j < keys; ++j) {
-      const float* key =
-          key_rows + ((b * s.kv_len + first_key + j) * s.kv_heads + kv_head) * s.head_dim;
+      const float* key = inputs.key_rows + inputs.key_strides.Offset(b, first_key + j, kv_head);
       for (int64_t c = 0; c < s.head_dim; ++c) to[c * kKeysPerTile + j] = key[c];
     }
     for (int64_t c = 0; c < s.head_dim; ++c) {  // the last tile's missing keys score 0
@@ -96,20 +93,22 @@ FloatArray BuildKeyPanels(const AttentionShape& s, const float* key_rows, Thread
 }
 
 // V as [batch, kv_heads, kv_len, v_head_dim] floats, converted on the way.
-FloatArray GroupValuesByHead(const AttentionProblem& problem, ThreadPool& pool) {
+FloatArray GroupValuesByHead(const AttentionProblem& problem, const RowStrides& to,
+                             ThreadPool& pool) {
   const AttentionShape& s = problem.shape;
+  const RowStrides from = RowStrides::RowMajor(s.kv_len, s.kv_heads, s.v_head_dim);
   FloatArray grouped = std::make_unique_for_overwrite<float[]>(problem.value.num_elements());
   const int64_t tasks_per_head = CeilDiv(s.kv_len, kPositionsPerTask);
-  const int64_t row_bytes = s.v_head_dim * static_cast<int64_t>(SizeOf(problem.value.dtype));
+  const int64_t element_bytes = SizeOf(problem.value.dtype);
   pool.ParallelFor(s.batch * s.kv_heads * tasks_per_head, [&](int64_t task) {
-    const int64_t head = task / tasks_per_head;  // b * kv_heads + kv_head
-    const int64_t b = head / s.kv_heads;
+    const int64_t b = task / (s.kv_heads * tasks_per_head);
+    const int64_t kv_head = task / tasks_per_head % s.kv_heads;
     const int64_t first = task % tasks_per_head * kPositionsPerTask;
     const int64_t last = std::min(first + kPositionsPerTask, s.kv_len);
     for (int64_t j = first; j < last; ++j) {
-      const int64_t from_row = (b * s.kv_len + j) * s.kv_heads + head % s.kv_heads;
-      ConvertToFloat(problem.value.dtype, problem.value.data + from_row * row_bytes, s.v_head_dim,
-                     &grouped[(head * s.kv_len + j) * s.v_head_dim]);
+      ConvertToFloat(problem.value.dtype,
+                     problem.value.data + from.Offset(b, j, kv_head) * element_bytes, s.v_head_dim,
+                     &grouped[to.Offset(b, j, kv_head)]);
     }
   });
   return grouped;
@@ -123,7 +122,9 @@ AttentionInputs PrepareAttentionInputs(const AttentionProblem& problem,
   const AttentionShape& s = problem.shape;
   AttentionInputs inputs;
   inputs.group = s.heads / s.kv_heads;
-  inputs.queries = PrepareQueries(problem, encoding, inputs.group, pool);
+  const int64_t query_rows = s.q_len * inputs.group;
+  inputs.query_strides = RowStrides::HeadMajor(query_rows, s.kv_heads, s.head_dim);
+  inputs.queries = PrepareQueries(problem, encoding, inputs.group, inputs.query_strides, pool);
 
   const bool float32 = problem.key.dtype == DataType::kFloat32;
   if (float32 && !encoding.rotary) {
@@ -136,17 +137,21 @@ AttentionInputs PrepareAttentionInputs(const AttentionProblem& problem,
     }
     inputs.key_rows = inputs.owned_keys.get();
   }
+  inputs.key_strides = RowStrides::RowMajor(s.kv_len, s.kv_heads, s.head_dim);
   if (key_layout == KeyLayout::kPanels) {
-    inputs.key_panels = BuildKeyPanels(s, inputs.key_rows, pool);
+    const int64_t panel_floats = s.head_dim * kKeysPerTile;
+    const int64_t tiles = CeilDiv(s.kv_len, kKeysPerTile);
+    inputs.panel_strides = RowStrides::HeadMajor(tiles, s.kv_heads, panel_floats);
+    inputs.key_panels = BuildKeyPanels(s, inputs, pool);
     inputs.owned_keys.reset();  // the panels replace the rows
     inputs.key_rows = nullptr;
   }
 
   const int64_t dv = s.v_head_dim;
   if (key_layout == KeyLayout::kPanels) {
-    inputs.owned_values = GroupValuesByHead(problem, pool);
+    inputs.value_strides = RowStrides::HeadMajor(s.kv_len, s.kv_heads, dv);
+    inputs.owned_values = GroupValuesByHead(problem, inputs.value_strides, pool);
     inputs.values = inputs.owned_values.get();
-    inputs.value_strides = {s.kv_heads * s.kv_len * dv, dv, s.kv_len * dv};
     return inputs;
   }
   if (float32) {
@@ -155,7 +160,7 @@ AttentionInputs PrepareAttentionInputs(const AttentionProblem& problem,
     inputs.owned_values = ConvertInParallel(problem.value, pool);
     inputs.values = inputs.owned_values.get();
   }
-  inputs.value_strides = {s.kv_len * s.kv_heads * dv, s.kv_heads * dv, dv};
+  inputs.value_strides = RowStrides::RowMajor(s.kv_len, s.kv_heads, dv);
   return inputs;
 }
 

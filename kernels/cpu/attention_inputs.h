@@ -21,6 +21,9 @@ namespace attnserve {
 // target.
 inline constexpr int64_t kKeysPerTile = 64;
 
+// How many tiles (or tasks) of `size` it takes to cover `count`.
+inline constexpr int64_t CeilDiv(int64_t count, int64_t size) { return (count + size - 1) / size; }
+
 // How the keys are laid out for the score product.
 enum class KeyLayout {
   // [batch, kv_len, kv_heads, head_dim] as in the request: read once per query tile, so it
@@ -32,15 +35,24 @@ enum class KeyLayout {
   kPanels,
 };
 
-// Where the row of key j of kv head `kv_head` of batch element b starts in a buffer of
-// per-key rows.
+// Where row j (a key, a grouped query row, or a key tile's panel) of kv head `kv_head` of
+// batch element b starts in one of the buffers below: the one place each layout is spelled.
 struct RowStrides {
   int64_t batch;
-  int64_t key;
+  int64_t row;
   int64_t head;
 
   int64_t Offset(int64_t b, int64_t j, int64_t kv_head) const {
-    return b * batch + j * key + kv_head * head;
+    return b * batch + j * row + kv_head * head;
+  }
+
+  // [batch, rows, heads, floats], the request's layout.
+  static RowStrides RowMajor(int64_t rows, int64_t heads, int64_t floats) {
+    return {rows * heads * floats, heads * floats, floats};
+  }
+  // [batch, heads, rows, floats]: one head's rows adjacent.
+  static RowStrides HeadMajor(int64_t rows, int64_t heads, int64_t floats) {
+    return {heads * rows * floats, floats, rows * floats};
   }
 };
 
@@ -49,13 +61,19 @@ struct RowStrides {
 using FloatArray = std::unique_ptr<float[]>;
 
 struct AttentionInputs {
-  // Query rows grouped by kv head: row ((b * kv_heads + kv_head) * q_len + i) * group + g is
-  // query head kv_head * group + g at query position i (head_dim floats), rotated and scaled.
+  // Query rows grouped by kv head ([batch, kv_heads, q_len * group, head_dim]): row
+  // i * group + g of kv head kv_head is query head kv_head * group + g at query position i,
+  // rotated and scaled.
   FloatArray queries;
+  RowStrides query_strides{};
   int64_t group = 1;  // query heads per kv head
 
-  const float* key_rows = nullptr;  // kRows layout; into the request or owned_keys
-  FloatArray key_panels;            // kPanels layout
+  // kRows layout: head_dim floats per key, in the request or owned_keys.
+  const float* key_rows = nullptr;
+  RowStrides key_strides{};
+  // kPanels layout: one head_dim x kKeysPerTile panel per (batch, kv head, key tile).
+  FloatArray key_panels;
+  RowStrides panel_strides{};
   // v_head_dim floats per key: as in the request ([batch, kv_len, kv_heads, v_head_dim]) or,
   // with key panels, grouped by head ([batch, kv_heads, kv_len, v_head_dim]) so the rows of a
   // key tile are adjacent (a tile 4 KiB apart per row maps onto one L1 set and thrashes it).

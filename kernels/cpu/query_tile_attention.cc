@@ -15,8 +15,6 @@ constexpr float kMinusInfinity = -std::numeric_limits<float>::infinity();
 // A key split below this many tiles would cost more in merging than it gains in parallelism.
 constexpr int64_t kMinKeyTilesPerSplit = 8;
 
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 }  // namespace
 
 WorkPlan PlanWork(const AttentionShape& shape, int threads, bool with_probabilities) {
@@ -129,22 +127,15 @@ void QueryTileAttention::ScoreKeyTile(int64_t key_tile, const std::vector<RowInf
   const int64_t kv_head = rows[first].kv_head;
   const int64_t first_key = key_tile * kKeysPerTile;
   const ConstMatrix queries{
-      &inputs_.queries[((b * shape_.kv_heads + kv_head) * plan_.query_rows_per_kv_head +
-                        rows[first].query_row) *
-                       d],
-      d};
+      &inputs_.queries[inputs_.query_strides.Offset(b, rows[first].query_row, kv_head)], d};
   const MutableMatrix scores{scratch.scores.data(), kKeysPerTile};
   if (plan_.key_layout == KeyLayout::kPanels) {
-    const int64_t key_tiles = CeilDiv(shape_.kv_len, kKeysPerTile);
-    const float* panel =
-        &inputs_.key_panels[((b * shape_.kv_heads + kv_head) * key_tiles + key_tile) * d *
-                            kKeysPerTile];
+    const float* panel = &inputs_.key_panels[inputs_.panel_strides.Offset(b, key_tile, kv_head)];
     MatMul(queries, {panel, kKeysPerTile}, scores, {count, kKeysPerTile, d}, false);
   } else {
     // Scores past the last key stay as they were; every row masks them.
-    const float* keys =
-        inputs_.key_rows + ((b * shape_.kv_len + first_key) * shape_.kv_heads + kv_head) * d;
-    MatMulTransposed(queries, {keys, shape_.kv_heads * d}, scores,
+    const float* keys = inputs_.key_rows + inputs_.key_strides.Offset(b, first_key, kv_head);
+    MatMulTransposed(queries, {keys, inputs_.key_strides.row}, scores,
                      {count, std::min(kKeysPerTile, shape_.kv_len - first_key), d});
   }
   for (int64_t r = 0; r < count; ++r) {
@@ -183,7 +174,7 @@ void QueryTileAttention::AccumulateKeyTile(int64_t key_tile, KeyRange keys,
   const int64_t first_key = key_tile * kKeysPerTile;
   const float* values =
       inputs_.values + inputs_.value_strides.Offset(rows[first].b, first_key, rows[first].kv_head);
-  MatMul({scratch.scores.data(), kKeysPerTile}, {values, inputs_.value_strides.key},
+  MatMul({scratch.scores.data(), kKeysPerTile}, {values, inputs_.value_strides.row},
          {&scratch.accumulator[first * dv], dv},
          {count, dv, std::min(kKeysPerTile, keys.end - first_key)}, true);
 }

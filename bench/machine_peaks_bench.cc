@@ -99,53 +99,49 @@ HWY_EXPORT(TargetNameImpl);
 // threads (tens of microseconds) is noise.
 constexpr int64_t kRoundsPerIteration = 20'000'000;
 
-// state.range(0) threads, each a std::thread running the FMA chains; wall-clock time.
-void BM_FmaPeak(benchmark::State& state) {
-  const int threads = static_cast<int>(state.range(0));
+// Runs work(t) on `threads` std::threads, t = 0 .. threads - 1, once per benchmark iteration,
+// and returns the wall-clock seconds of the timed loop: rates are computed from our own clock,
+// since Google Benchmark's rate counters would print as "GFLOP/s=96/s".
+template <typename Work>
+double SecondsOnThreads(benchmark::State& state, int threads, Work work) {
   std::vector<float> results(threads);
-  // Rates from our own wall clock over the timed loop: Google Benchmark's rate counters would
-  // print as "GFLOP/s=96/s".
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
     std::vector<std::thread> workers;
     for (int t = 0; t < threads; ++t) {
-      workers.emplace_back([&results, t] {
-        results[t] = HWY_DYNAMIC_DISPATCH(FmaChainsImpl)(kRoundsPerIteration, float(t));
-      });
+      workers.emplace_back([&results, &work, t] { results[t] = work(t); });
     }
     for (std::thread& worker : workers) worker.join();
     benchmark::DoNotOptimize(results.data());
   }
-  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// state.range(0) threads, each running the FMA chains.
+void BM_FmaPeak(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const double seconds = SecondsOnThreads(state, threads, [](int t) {
+    return HWY_DYNAMIC_DISPATCH(FmaChainsImpl)(kRoundsPerIteration, float(t));
+  });
   const double gflop = 1e-9 * double(HWY_DYNAMIC_DISPATCH(FlopPerRoundImpl)()) *
                        double(kRoundsPerIteration) * threads * double(state.iterations());
-  state.counters["GFLOP/s"] = gflop / seconds.count();
-  state.counters["GFLOP/s/core"] = gflop / seconds.count() / threads;
+  state.counters["GFLOP/s"] = gflop / seconds;
+  state.counters["GFLOP/s/core"] = gflop / seconds / threads;
   state.SetLabel(std::string(HWY_DYNAMIC_DISPATCH(TargetNameImpl)()) + ", " +
                  std::to_string(HWY_DYNAMIC_DISPATCH(FlopPerRoundImpl)() / 24) + " fp32 lanes");
 }
 
-// state.range(0) threads, each summing an equal share of one 1 GiB buffer; wall-clock time.
+// state.range(0) threads, each summing an equal share of one 1 GiB buffer.
 void BM_ReadBandwidth(benchmark::State& state) {
   constexpr size_t kFloats = size_t{1} << 28;  // 1 GiB
   static const std::vector<float> buffer(kFloats, 0.5f);
   const int threads = static_cast<int>(state.range(0));
-  std::vector<float> results(threads);
-  const auto start = std::chrono::steady_clock::now();
-  for (auto _ : state) {
-    std::vector<std::thread> workers;
-    for (int t = 0; t < threads; ++t) {
-      workers.emplace_back([&results, t, threads] {
-        const float* begin = buffer.data() + kFloats / threads * t;
-        results[t] = HWY_DYNAMIC_DISPATCH(SumFloatsImpl)(begin, begin + kFloats / threads);
-      });
-    }
-    for (std::thread& worker : workers) worker.join();
-    benchmark::DoNotOptimize(results.data());
-  }
-  const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+  const double seconds = SecondsOnThreads(state, threads, [threads](int t) {
+    const float* begin = buffer.data() + kFloats / threads * t;
+    return HWY_DYNAMIC_DISPATCH(SumFloatsImpl)(begin, begin + kFloats / threads);
+  });
   const double gigabytes = 1e-9 * double(kFloats * sizeof(float)) * double(state.iterations());
-  state.counters["GB/s"] = gigabytes / seconds.count();
+  state.counters["GB/s"] = gigabytes / seconds;
 }
 
 // 1 thread and one per core (the same benchmark once on a 1-core machine).

@@ -7,6 +7,7 @@
 //   ./build-bench/bench/peak_memory --length=131072 [--compute_seconds=5]
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <thread>

@@ -5,6 +5,8 @@
 #include <numbers>
 #include <variant>
 
+#include "kernels/math/rotary_pair.h"
+
 namespace attnserve {
 namespace {
 
@@ -139,11 +141,11 @@ RotaryFrequencies ComputeRotaryFrequencies(const RotarySpec& spec, int64_t reque
 
 void ComputeRotaryRow(const RotaryFrequencies& frequencies, int64_t position, double* cos_out,
                       double* sin_out) {
-  const double p = static_cast<double>(position);
   for (size_t i = 0; i < frequencies.inv_freq.size(); ++i) {
-    const double angle = p * frequencies.inv_freq[i];
-    cos_out[i] = frequencies.attention_factor * std::cos(angle);
-    sin_out[i] = frequencies.attention_factor * std::sin(angle);
+    const CosSin value =
+        RotaryCosSin(position, frequencies.inv_freq[i], frequencies.attention_factor);
+    cos_out[i] = value.cos;
+    sin_out[i] = value.sin;
   }
 }
 

@@ -10,6 +10,7 @@
 #include "kernels/cpu/query_tile_attention.h"
 #include "kernels/numeric/accuracy.h"
 #include "kernels/reference/reference_attention.h"
+#include "tests/support/attention_variants.h"
 #include "tests/support/random_problem.h"
 
 namespace attnserve {
@@ -17,74 +18,13 @@ namespace {
 
 using testing::BackendResult;
 
-struct EncodingVariant {
-  std::string name;
-  std::optional<RotarySpec> rotary;
-  std::optional<AlibiSpec> alibi;
-};
-
-// Head dim 16, 4 query heads: one variant per scaling and layout, ALiBi alone, hybrid.
-std::vector<EncodingVariant> EncodingVariants() {
-  const auto rope = [](RotaryScaling scaling, double theta = 10000, int rotary_dim = 16,
-                       bool interleaved = false) {
-    return RotarySpec{theta, rotary_dim, interleaved, std::move(scaling)};
-  };
-  YarnScaling yarn_deepseek{40, 4096};
-  yarn_deepseek.mscale = 0.707;
-  yarn_deepseek.mscale_all_dim = 0.707;
-  YarnScaling yarn_gptoss{32, 4096};
-  yarn_gptoss.truncate = false;
-  const LongRopeScaling longrope{std::vector<double>{1, 1.1, 1.25, 1.5, 2, 3, 5, 8},
-                                 std::vector<double>{1, 2, 3, 4, 6, 8, 16, 24}, 4096, 32};
-  return {
-      {"none", std::nullopt, std::nullopt},
-      {"default", rope(std::monostate{}), std::nullopt},
-      {"default_interleaved", rope(std::monostate{}, 500000, 16, true), std::nullopt},
-      {"partial_rotary", rope(std::monostate{}, 10000, 8), std::nullopt},
-      {"linear", rope(LinearScaling{4}), std::nullopt},
-      {"ntk", rope(NtkScaling{4}), std::nullopt},
-      {"dynamic_ntk", rope(DynamicNtkScaling{2, 4096}), std::nullopt},
-      {"yarn", rope(YarnScaling{4, 4096}), std::nullopt},
-      {"yarn_deepseek", rope(yarn_deepseek), std::nullopt},
-      {"yarn_gptoss", rope(yarn_gptoss, 150000, 16, true), std::nullopt},
-      {"llama3", rope(Llama3Scaling{}, 500000), std::nullopt},
-      {"longrope", rope(longrope), std::nullopt},
-      {"alibi", std::nullopt, AlibiSpec{}},
-      {"alibi_explicit_interpolated", std::nullopt, AlibiSpec{{0.5, 0.25, 0.7, 0.0}, 8, 1024}},
-      {"hybrid_yarn_alibi", rope(YarnScaling{8, 2048}, 10000, 16, true), AlibiSpec{{}, 4, 0}},
-  };
-}
-
-struct MaskOption {
-  std::string name;
-  bool causal;
-  int64_t window;
-  std::vector<int64_t> position_offsets;  // batch 2
-  std::vector<int64_t> kv_lengths;
-};
-
-std::vector<MaskOption> MaskOptions() {
-  return {
-      {"full", false, 0, {}, {}},
-      {"causal", true, 0, {}, {}},
-      {"causal_window_offsets", true, 5, {40000, 3}, {}},
-      {"noncausal_window_lengths", false, 7, {70000, 12345}, {13, 4}},
-      {"causal_lengths_offsets", true, 0, {65536, 0}, {20, 9}},
-  };
-}
+using testing::EncodingVariant;
+using testing::MaskOption;
 
 AttentionProblem ProblemFor(const EncodingVariant& encoding, const MaskOption& mask) {
-  AttentionProblem problem;
-  problem.shape = {/*batch=*/2,     /*q_len=*/6,      /*kv_len=*/21,
-                   /*heads=*/4,     /*kv_heads=*/2,
-                   /*head_dim=*/16, /*v_head_dim=*/12};
-  problem.rotary = encoding.rotary;
-  problem.alibi = encoding.alibi;
-  problem.causal = mask.causal;
-  problem.window = mask.window;
-  problem.position_offsets = mask.position_offsets;
-  problem.kv_lengths = mask.kv_lengths;
-  return problem;
+  return testing::ProblemFor(encoding, mask,
+                             {/*batch=*/2, /*q_len=*/6, /*kv_len=*/21, /*heads=*/4,
+                              /*kv_heads=*/2, /*head_dim=*/16, /*v_head_dim=*/12});
 }
 
 // One thread, and three: the threaded runs split keys when there are few query tiles.
@@ -136,8 +76,8 @@ TEST_P(CpuBackendVariants, HalfInputsMatchReferenceInEveryOutputDtype) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllVariants, CpuBackendVariants,
-                         ::testing::Combine(::testing::ValuesIn(EncodingVariants()),
-                                            ::testing::ValuesIn(MaskOptions())),
+                         ::testing::Combine(::testing::ValuesIn(testing::EncodingVariants(16)),
+                                            ::testing::ValuesIn(testing::MaskOptions())),
                          [](const auto& info) {
                            return std::get<0>(info.param).name + "_" + std::get<1>(info.param).name;
                          });

@@ -38,7 +38,10 @@ ABSL_FLAG(int, max_inflight_requests, 256,
           "RESOURCE_EXHAUSTED.");
 ABSL_FLAG(int, max_queued_requests, 128,
           "Calls waiting for a compute thread; more are refused with RESOURCE_EXHAUSTED.");
-ABSL_FLAG(std::string, backend, "cpu", "Backend for requests that name none: cpu or reference.");
+ABSL_FLAG(std::string, backend, "auto",
+          "Backend for requests that name none: auto (cuda when a usable GPU exists, else cpu), "
+          "cpu, cuda (built with nvcc; without a GPU its requests run on the cpu) or reference.");
+ABSL_FLAG(int, cuda_device, 0, "The GPU (CUDA device ordinal) the cuda backend uses.");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain: serve gRPC and /metrics over TLS (needs --tls_key).");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert.");
@@ -93,6 +96,7 @@ int main(int argc, char** argv) {
   config.admission.max_inflight_requests = absl::GetFlag(FLAGS_max_inflight_requests);
   config.admission.max_queued_requests = absl::GetFlag(FLAGS_max_queued_requests);
   config.default_backend = absl::GetFlag(FLAGS_backend);
+  config.cuda_device = absl::GetFlag(FLAGS_cuda_device);
   config.tls = {absl::GetFlag(FLAGS_tls_cert), absl::GetFlag(FLAGS_tls_key),
                 absl::GetFlag(FLAGS_tls_client_ca)};
   config.auth_token_file = absl::GetFlag(FLAGS_auth_token_file);

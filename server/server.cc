@@ -11,6 +11,9 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
 #include "kernels/cpu/cpu_backend.h"
+#if defined(ATTNSERVE_WITH_CUDA)
+#include "kernels/cuda/cuda_backend.h"
+#endif
 #include "kernels/reference/reference_attention.h"
 #include "server/engine/self_check.h"
 #include "server/host_port.h"
@@ -118,10 +121,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     auth = *std::move(loaded);
   }
   std::vector<std::unique_ptr<Backend>> backends;
-  backends.push_back(std::make_unique<CpuBackend>(config.compute_threads));
+  auto cpu = std::make_unique<CpuBackend>(config.compute_threads);
+  std::string default_backend = config.default_backend == "auto" ? "cpu" : config.default_backend;
+#if defined(ATTNSERVE_WITH_CUDA)
+  // The cpu backend takes the cuda backend's requests when it has no device.
+  auto gpu =
+      std::make_unique<cuda::CudaBackend>(cuda::CudaBackendOptions{config.cuda_device}, cpu.get());
+  if (config.default_backend == "auto" && gpu->unavailable_reason().empty()) {
+    default_backend = "cuda";
+  }
+  backends.push_back(std::move(cpu));
+  backends.push_back(std::move(gpu));
+#else
+  backends.push_back(std::move(cpu));
+#endif
   backends.push_back(std::make_unique<ReferenceBackend>());
   absl::StatusOr<BackendRegistry> registered =
-      BackendRegistry::Create(std::move(backends), config.default_backend);
+      BackendRegistry::Create(std::move(backends), default_backend);
   if (!registered.ok()) return registered.status();
 
   std::unique_ptr<Server> server(

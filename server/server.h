@@ -39,7 +39,9 @@ struct ServerConfig {
   int compute_threads = 1;
   RequestLimits limits;
   AdmissionLimits admission;
+  // "auto" means cuda when a usable GPU exists, else cpu.
   std::string default_backend = "cpu";
+  int cuda_device = 0;  // the GPU the cuda backend uses
   // TLS for gRPC and /metrics; all empty means plaintext.
   TlsFlags tls;
   // Empty: no authentication. Else every AttentionService call needs one of its bearer tokens;

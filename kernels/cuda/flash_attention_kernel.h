@@ -20,6 +20,12 @@
 #include "kernels/math/online_softmax.h"
 #include "kernels/math/rotary_pair.h"
 
+// A test-only fault (tests/kernels/cuda/shim_fault_test.cc): drops the barrier after each tile
+// lands, to show that the shim catches a missing __syncthreads.
+#if defined(ATTNSERVE_SHIM_FAULT_SKIP_TILE_BARRIER) && defined(__CUDACC__)
+#error "ATTNSERVE_SHIM_FAULT_SKIP_TILE_BARRIER is for the CPU shim's own test only"
+#endif
+
 namespace attnserve::cuda {
 
 // Two floats as the T pair an mma operand register holds (low half first).
@@ -154,7 +160,10 @@ __global__ void __launch_bounds__(kFlashThreads)
     } else {
       CpAsyncWait<0>();
     }
+    // Every thread's copies have landed; after this barrier, everyone's have.
+#if !defined(ATTNSERVE_SHIM_FAULT_SKIP_TILE_BARRIER)
     __syncthreads();
+#endif
     T* const key_tile = key_tiles + buffer * kTileElements;
     T* const value_tile = value_tiles + buffer * kTileElements;
     const int64_t first_key = keys.begin + static_cast<int64_t>(tile) * kFlashKeysPerTile;

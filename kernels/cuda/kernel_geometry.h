@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/math/host_device.h"
+
 namespace attnserve::cuda {
 
 // Flash kernel: 4 warps of 16 packed rows each; key/value tiles of 64.
@@ -15,14 +17,16 @@ inline constexpr int kFlashThreads = 32 * kFlashWarps;
 inline constexpr int kFlashRowsPerBlock = 16 * kFlashWarps;
 inline constexpr int kFlashKeysPerTile = 64;
 
-constexpr bool FlashSupportsHeadDim(int64_t head_dim) { return head_dim == 64 || head_dim == 128; }
+ATTN_HOST_DEVICE constexpr bool FlashSupportsHeadDim(int64_t head_dim) {
+  return head_dim == 64 || head_dim == 128;
+}
 
 // Shared-memory rows are padded by 16 bytes so that the 8 rows one ldmatrix reads fall in
 // different banks.
-constexpr int FlashRowPitch(int head_dim) { return head_dim + 8; }
+ATTN_HOST_DEVICE constexpr int FlashRowPitch(int head_dim) { return head_dim + 8; }
 
 // The Q tile, two K tiles and two V tiles, in 2-byte elements.
-constexpr size_t FlashSharedBytes(int head_dim) {
+ATTN_HOST_DEVICE constexpr size_t FlashSharedBytes(int head_dim) {
   return size_t{5} * kFlashRowsPerBlock * FlashRowPitch(head_dim) * 2;
 }
 
@@ -32,7 +36,7 @@ inline constexpr int kSimtThreads = 32 * kSimtWarpsPerBlock;
 inline constexpr int kSimtMaxValueColumnsPerLane = 8;
 inline constexpr int kSimtMaxHeadDim = 32 * kSimtMaxValueColumnsPerLane;
 
-constexpr size_t SimtSharedBytes(int head_dim) {
+ATTN_HOST_DEVICE constexpr size_t SimtSharedBytes(int head_dim) {
   return sizeof(float) * kSimtWarpsPerBlock * static_cast<size_t>(head_dim);
 }
 

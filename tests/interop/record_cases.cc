@@ -32,6 +32,7 @@
 #include "grpcpp/security/credentials.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/invalid_requests.h"
+#include "tests/support/server_backends.h"
 
 ABSL_FLAG(std::string, target, "", "host:port of a running attnserve.");
 ABSL_FLAG(std::string, out, "", "Path of the JSON file to write.");
@@ -140,7 +141,7 @@ std::vector<testing::InvalidCase<v1::AttentionRequest>> WireFeatureCases() {
        "", absl::StatusCode::kOk},
       {"UnknownBackendMessageNeedsPercentEncoding",
        [](v1::AttentionRequest& r) { r.set_backend("gp\u00fc 100%\n"); },
-       "backend=\"gp\u00fc 100%\n\" is not one of: cpu, reference"},
+       "backend=\"gp\u00fc 100%\n\" is not one of: " + testing::ServerBackendList()},
   };
 }
 

@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "tests/server/live_server.h"
 #include "tests/support/invalid_requests.h"
+#include "tests/support/server_backends.h"
 #include "tests/support/slow_request.h"
 
 namespace attnserve {
@@ -35,11 +36,11 @@ TEST_F(Rpc, ServerInfoListsBackendsDtypesAndLimits) {
   absl::StatusOr<v1::ServerInfo> info = Client().GetServerInfo();
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->version(), "0.1.0");
-  ASSERT_EQ(info->backends_size(), 2);
-  EXPECT_EQ(info->backends(0).name(), "cpu");
-  EXPECT_TRUE(info->backends(0).is_default());
-  EXPECT_EQ(info->backends(1).name(), "reference");
-  EXPECT_FALSE(info->backends(1).is_default());
+  std::vector<std::string> names;
+  for (const auto& backend : info->backends()) names.push_back(backend.name());
+  EXPECT_EQ(names, testing::ServerBackendNames());
+  EXPECT_TRUE(info->backends(0).is_default());  // no GPU here: cpu, even with --backend=auto
+  for (int i = 1; i < info->backends_size(); ++i) EXPECT_FALSE(info->backends(i).is_default());
   EXPECT_THAT(info->backends(0).dtypes(),
               ElementsAre(v1::DATA_TYPE_FLOAT32, v1::DATA_TYPE_FLOAT16, v1::DATA_TYPE_BFLOAT16));
   EXPECT_EQ(info->limits().max_message_bytes(), 256 << 20);

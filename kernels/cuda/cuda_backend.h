@@ -1,0 +1,43 @@
+// The cuda backend: attention on an NVIDIA GPU with the kernels of kernels/cuda/ (docs/gpu.md).
+// It owns its device state for its lifetime. Where it cannot compute a request it hands it to
+// the fallback backend it was given (the server passes the cpu backend): when no device or no
+// driver is present (the reason is logged once and reported by Describe), when probabilities are
+// asked for, and for shapes no kernel covers. Run may be called from several threads at once;
+// each call takes a stream of its own from a pool.
+#ifndef ATTNSERVE_KERNELS_CUDA_CUDA_BACKEND_H_
+#define ATTNSERVE_KERNELS_CUDA_CUDA_BACKEND_H_
+
+#include <memory>
+#include <string>
+
+#include "kernels/api/backend.h"
+
+namespace attnserve::cuda {
+
+struct CudaBackendOptions {
+  int device = 0;  // --cuda_device
+};
+
+class CudaBackend final : public Backend {
+ public:
+  // Never fails: without a usable device every request goes to `fallback` (not owned; it must
+  // outlive the backend).
+  CudaBackend(CudaBackendOptions options, const Backend* fallback);
+  ~CudaBackend() override;
+
+  BackendDescription Describe() const override;
+  absl::Status Run(const AttentionProblem& problem, const AttentionOutputs& outputs,
+                   const StopCheck& should_stop) const override;
+
+  // Empty when the device is usable, else why requests run on the fallback.
+  const std::string& unavailable_reason() const;
+
+ private:
+  struct Device;
+  std::unique_ptr<Device> device_;
+  const Backend* fallback_;
+};
+
+}  // namespace attnserve::cuda
+
+#endif  // ATTNSERVE_KERNELS_CUDA_CUDA_BACKEND_H_

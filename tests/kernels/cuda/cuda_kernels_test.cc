@@ -143,24 +143,5 @@ TEST(CudaKernels, ShapesNoKernelCoversAreUnimplemented) {
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnimplemented);
 }
 
-// Lanes as OS threads, the mode the ThreadSanitizer and AddressSanitizer builds rely on: a small
-// flash case with RoPE, ALiBi and two key tiles, and a SIMT decode with splits.
-TEST(CudaKernelsOnThreads, FlashAndSimtMatchReference) {
-  const ShimCudaBackend threads({LaneMode::kThreads, 132});
-  AttentionProblem flash;
-  flash.shape = {1, 10, 70, 2, 1, 64, 64};
-  flash.causal = true;
-  flash.rotary = RotarySpec{10000, 64, false, YarnScaling{4, 4096}};
-  flash.alibi = AlibiSpec{};
-  auto owned = attnserve::testing::MakeRandomProblem(flash, DataType::kBFloat16, 21);
-  ExpectMatchesReference(threads, owned->problem, DataType::kBFloat16, kHalfTolerance);
-
-  AttentionProblem decode = DecodeProblem(64);
-  decode.shape.kv_len = 600;
-  decode.kv_lengths = {600, 513};
-  owned = attnserve::testing::MakeRandomProblem(decode, DataType::kFloat32, 22);
-  ExpectMatchesReference(threads, owned->problem, DataType::kFloat32, kFloat32Tolerance);
-}
-
 }  // namespace
 }  // namespace attnserve::cuda

@@ -62,7 +62,7 @@ class BlockRunner {
 
   // Runs every lane of block `block_idx` through `body` and returns when all have finished.
   void RunBlock(Dim3 block_idx, const std::function<void()>& body) {
-    std::memset(shared_.data(), kPoisonByte, shared_.size());
+    if (!shared_.empty()) std::memset(shared_.data(), kPoisonByte, shared_.size());
     for (int t = 0; t < lane_count_; ++t) {
       Lane& lane = lanes_[t];
       lane = Lane{};

@@ -13,6 +13,7 @@
 #include "kernels/api/attention_problem.h"
 #include "kernels/cpu/thread_pool.h"
 #include "kernels/encoding/attention_encoding.h"
+#include "kernels/math/ceil_div.h"
 
 namespace attnserve {
 
@@ -20,9 +21,6 @@ namespace attnserve {
 // its scores stay in L1/L2 while they are used, and 64 is a whole number of vectors on every
 // target.
 inline constexpr int64_t kKeysPerTile = 64;
-
-// How many tiles (or tasks) of `size` it takes to cover `count`.
-inline constexpr int64_t CeilDiv(int64_t count, int64_t size) { return (count + size - 1) / size; }
 
 // How the keys are laid out for the score product.
 enum class KeyLayout {

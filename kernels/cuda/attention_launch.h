@@ -11,6 +11,7 @@
 #include "kernels/cuda/kernel_geometry.h"
 #include "kernels/cuda/rotary_kernels.h"
 #include "kernels/cuda/simt_attention_kernel.h"
+#include "kernels/math/ceil_div.h"
 
 namespace attnserve::cuda {
 
@@ -53,7 +54,7 @@ void LaunchAttention(const AttentionPlan& plan, DataType input_dtype,
   if (table.table != nullptr) {
     const int64_t entries = table.rows * table.pairs;
     launch(RotaryTableKernel,
-           dim3(static_cast<unsigned>((entries + kRotaryThreads - 1) / kRotaryThreads),
+           dim3(static_cast<unsigned>(CeilDiv(entries, kRotaryThreads)),
                 static_cast<unsigned>(plan.table_batches)),
            dim3(kRotaryThreads), 0, table);
   }
@@ -70,8 +71,7 @@ void LaunchAttention(const AttentionPlan& plan, DataType input_dtype,
   }
   if (plan.num_splits > 1) {
     const int64_t rows = params.batch * params.q_len * params.heads;
-    launch(CombineSplitsKernel,
-           dim3(static_cast<unsigned>((rows + kCombineWarpsPerBlock - 1) / kCombineWarpsPerBlock)),
+    launch(CombineSplitsKernel, dim3(static_cast<unsigned>(CeilDiv(rows, kCombineWarpsPerBlock))),
            dim3(kCombineThreads), 0, params);
   }
 }

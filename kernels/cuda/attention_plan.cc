@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "kernels/cuda/kernel_geometry.h"
+#include "kernels/math/ceil_div.h"
 #include "kernels/math/online_softmax.h"
 
 namespace attnserve::cuda {
@@ -13,8 +14,6 @@ constexpr int kMaxSplits = 64;
 // A split shorter than this costs more in its partial row and the merge than it saves.
 constexpr int64_t kMinKeysPerSplit = 256;
 constexpr int64_t kMaxGridY = 65535;
-
-int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 // The fraction of the last wave's SMs that have work when `blocks` blocks run on `sms` SMs.
 double WaveEfficiency(int64_t blocks, int sms) {

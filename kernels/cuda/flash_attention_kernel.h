@@ -17,6 +17,7 @@
 #include "kernels/cuda/device_elements.h"
 #include "kernels/cuda/kernel_geometry.h"
 #include "kernels/cuda/ptx.h"
+#include "kernels/math/ceil_div.h"
 #include "kernels/math/online_softmax.h"
 #include "kernels/math/rotary_pair.h"
 
@@ -115,26 +116,26 @@ __global__ void __launch_bounds__(kFlashThreads)
     if (split_keys.begin > keys.begin) keys.begin = split_keys.begin;
     if (split_keys.end < keys.end) keys.end = split_keys.end;
   }
-  const int tile_count =
-      keys.end > keys.begin
-          ? static_cast<int>((keys.end - keys.begin + kFlashKeysPerTile - 1) / kFlashKeysPerTile)
-          : 0;
+  const int tile_count = keys.end > keys.begin
+                             ? static_cast<int>(CeilDiv(keys.end - keys.begin, kFlashKeysPerTile))
+                             : 0;
 
   const int64_t key_row_stride = p.kv_heads * HeadDim;
   const T* const keys_base =
       static_cast<const T*>(p.key) + batch * p.kv_len * key_row_stride + kv_head * HeadDim;
   const T* const values_base =
       static_cast<const T*>(p.value) + batch * p.kv_len * key_row_stride + kv_head * HeadDim;
+  // K and V share their layout: key `key` of either sits `key * key_row_stride` into its base.
   auto load_key_value_tile = [&](int tile, int buffer) {
     const int64_t first_key = keys.begin + static_cast<int64_t>(tile) * kFlashKeysPerTile;
-    LoadTileAsync<T, HeadDim>(key_tiles + buffer * kTileElements, [&](int row) -> const T* {
-      const int64_t key = first_key + row;
-      return key < p.kv_len ? keys_base + key * key_row_stride : nullptr;
-    });
-    LoadTileAsync<T, HeadDim>(value_tiles + buffer * kTileElements, [&](int row) -> const T* {
-      const int64_t key = first_key + row;
-      return key < p.kv_len ? values_base + key * key_row_stride : nullptr;
-    });
+    auto load_rows = [&](T* shared, const T* base) {
+      LoadTileAsync<T, HeadDim>(shared + buffer * kTileElements, [&](int row) -> const T* {
+        const int64_t key = first_key + row;
+        return key < p.kv_len ? base + key * key_row_stride : nullptr;
+      });
+    };
+    load_rows(key_tiles, keys_base);
+    load_rows(value_tiles, values_base);
   };
 
   float output[kDimTiles8][4] = {};

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_join.h"
+
 namespace attnserve::testing {
 
 inline std::vector<std::string> ServerBackendNames() {
@@ -17,11 +19,7 @@ inline std::vector<std::string> ServerBackendNames() {
 }
 
 // As INVALID_ARGUMENT messages list them.
-inline std::string ServerBackendList() {
-  std::string list;
-  for (const std::string& name : ServerBackendNames()) list += (list.empty() ? "" : ", ") + name;
-  return list;
-}
+inline std::string ServerBackendList() { return absl::StrJoin(ServerBackendNames(), ", "); }
 
 }  // namespace attnserve::testing
 

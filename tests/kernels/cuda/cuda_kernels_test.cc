@@ -9,7 +9,7 @@
 #include "kernels/cuda/attention_plan.h"
 #include "kernels/cuda/shim_backend.h"
 #include "kernels/numeric/accuracy.h"
-#include "kernels/reference/reference_attention.h"
+#include "tests/kernels/cuda/shim_expectations.h"
 #include "tests/support/attention_variants.h"
 #include "tests/support/random_problem.h"
 
@@ -20,22 +20,6 @@ using attnserve::testing::BackendResult;
 using attnserve::testing::EncodingVariant;
 using attnserve::testing::MaskOption;
 using cudashim::LaneMode;
-
-// `tolerance` bounds the output's error. lse is held to float32's unless the inputs are half:
-// the flash kernel rounds rotated Q and K back to their dtype in shared memory (as
-// FlashAttention's fused rotary does), which moves the logits by that rounding.
-void ExpectMatchesReference(const ShimCudaBackend& backend, const AttentionProblem& problem,
-                            DataType output_dtype, double tolerance) {
-  const ReferenceAttentionResult expected =
-      ComputeReferenceAttention(problem, /*with_probabilities=*/false);
-  absl::StatusOr<BackendResult> actual =
-      attnserve::testing::RunBackend(backend, problem, output_dtype, false);
-  ASSERT_TRUE(actual.ok()) << actual.status();
-  EXPECT_LT(RelativeL2Error(actual->output, expected.output), tolerance);
-  const bool half_inputs = problem.query.dtype != DataType::kFloat32;
-  EXPECT_LT(RelativeL2Error(actual->lse, expected.lse),
-            half_inputs ? kHalfTolerance : kFloat32Tolerance);
-}
 
 const ShimCudaBackend& Fibers() {
   static const ShimCudaBackend backend({LaneMode::kFibers, 132});

@@ -3,23 +3,13 @@
 #include "gtest/gtest.h"
 #include "kernels/cuda/shim_backend.h"
 #include "kernels/numeric/accuracy.h"
-#include "kernels/reference/reference_attention.h"
+#include "tests/kernels/cuda/shim_expectations.h"
 #include "tests/support/random_problem.h"
 
 namespace attnserve::cuda {
 namespace {
 
 using cudashim::LaneMode;
-
-void ExpectMatchesReference(const ShimCudaBackend& backend, const AttentionProblem& problem,
-                            DataType output_dtype, double tolerance) {
-  const ReferenceAttentionResult expected = ComputeReferenceAttention(problem, false);
-  absl::StatusOr<attnserve::testing::BackendResult> actual =
-      attnserve::testing::RunBackend(backend, problem, output_dtype, false);
-  ASSERT_TRUE(actual.ok()) << actual.status();
-  EXPECT_LT(RelativeL2Error(actual->output, expected.output), tolerance);
-  EXPECT_LT(RelativeL2Error(actual->lse, expected.lse), tolerance);
-}
 
 // A small flash case with RoPE, ALiBi and two key tiles, and a SIMT decode with splits.
 TEST(CudaKernelsOnThreads, FlashAndSimtMatchReference) {

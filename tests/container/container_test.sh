@@ -12,6 +12,12 @@
 # removed at the end, pass or fail.
 # Usage: container_test.sh ATTNCTL CACHE_DIR   (CACHE_DIR keeps the debootstrapped base tarball)
 set -euo pipefail
+
+# One run per machine at a time: two private daemons share the host's docker0 bridge and its
+# NAT rules, and then the published ports of one lead nowhere (docker-proxy accepts and closes:
+# "UNAVAILABLE: Socket closed"), as happened when two clones ran their tests side by side.
+exec 9>/tmp/attnserve-container-test.lock
+flock -w 900 9 || { echo "another container test held the lock for 15 minutes"; exit 1; }
 attnctl=$1
 cache=$2
 repo=$(cd "$(dirname "$0")/../.." && pwd)

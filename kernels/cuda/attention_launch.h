@@ -1,7 +1,7 @@
-// Launches the kernels of an AttentionPlan: the RoPE table, the attention kernel for the
-// problem's dtype, head dim and RoPE layout, and the split merge. `Launcher` is how a kernel
-// runs: <<<>>> on a CUDA stream in cuda_backend.cu, the CPU shim in shim_backend.cc; both call
-// `launch(kernel, grid, block, shared_bytes, params)`. Compiled by nvcc and by g++ alike.
+// Launches the kernels of an AttentionPlan: the RoPE table (rotary_launch.h), the attention kernel
+// for the problem's dtype, head dim and RoPE layout, and the split merge. `Launcher` is how a
+// kernel runs: <<<>>> on a CUDA stream in cuda_backend.cu, the CPU shim in shim_backend.cc; both
+// call `launch(kernel, grid, block, shared_bytes, params)`. Compiled by nvcc and by g++ alike.
 #ifndef ATTNSERVE_KERNELS_CUDA_ATTENTION_LAUNCH_H_
 #define ATTNSERVE_KERNELS_CUDA_ATTENTION_LAUNCH_H_
 
@@ -9,7 +9,7 @@
 #include "kernels/cuda/combine_splits_kernel.h"
 #include "kernels/cuda/flash_attention_kernel.h"
 #include "kernels/cuda/kernel_geometry.h"
-#include "kernels/cuda/rotary_kernels.h"
+#include "kernels/cuda/rotary_launch.h"
 #include "kernels/cuda/simt_attention_kernel.h"
 #include "kernels/math/ceil_div.h"
 
@@ -51,13 +51,7 @@ template <typename Launcher>
 void LaunchAttention(const AttentionPlan& plan, DataType input_dtype,
                      const AttentionKernelParams& params, const RotaryTableParams& table,
                      Launcher& launch) {
-  if (table.table != nullptr) {
-    const int64_t entries = table.rows * table.pairs;
-    launch(RotaryTableKernel,
-           dim3(static_cast<unsigned>(CeilDiv(entries, kRotaryThreads)),
-                static_cast<unsigned>(plan.table_batches)),
-           dim3(kRotaryThreads), 0, table);
-  }
+  if (table.table != nullptr) LaunchRotaryTable(table, plan.table_batches, launch);
   switch (input_dtype) {
     case DataType::kFloat32:
       LaunchForType<float>(plan, params, launch);

@@ -37,10 +37,22 @@ struct RotaryTableParams {
   const double* inv_freq = nullptr;  // rotary_dim / 2
   double attention_factor = 1;
   const int64_t* batch_offsets = nullptr;  // [batch] or null (0)
-  int64_t first_position = 0;              // position of row 0 before the batch offset
+  const int64_t* positions = nullptr;      // [rows], or null: row r is at first_position + r
+  int64_t first_position = 0;              // before the batch offset
   int64_t rows = 0;
   int pairs = 0;
   CosSinPair* table = nullptr;  // [batch (or 1)][rows][pairs]
+};
+
+// What RotaryApplyKernel (rotary_kernels.h) reads: standalone RoPE, in place.
+struct RotaryApplyParams {
+  void* data = nullptr;  // [batch, seq, heads, head_dim]
+  int64_t vectors = 0;   // batch * seq * heads
+  int64_t seq = 0;
+  int64_t heads = 0;
+  int head_dim = 0;
+  int rotary_dim = 0;
+  const CosSinPair* table = nullptr;  // [seq][rotary_dim / 2], shared by the batch
 };
 
 struct AttentionKernelParams {

@@ -1,10 +1,12 @@
 #include <cstdio>
+#include <initializer_list>
 #include <mutex>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "kernels/cuda/attention_launch.h"
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/rotary_launch.h"
 
 namespace attnserve::cuda {
 namespace {
@@ -16,6 +18,13 @@ absl::Status FromCuda(cudaError_t error, const char* what) {
       absl::StrCat("cuda: ", what, ": ", cudaGetErrorString(error), " (error ", error, ")");
   if (error == cudaErrorMemoryAllocation) return absl::ResourceExhaustedError(message);
   return absl::InternalError(message);
+}
+
+absl::Status FirstError(std::initializer_list<absl::Status> statuses) {
+  for (const absl::Status& status : statuses) {
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
 }
 
 #define ATTN_CUDA_RETURN_IF_ERROR(call)                                             \
@@ -90,6 +99,18 @@ struct CudaBackend::Device {
   std::mutex streams_mutex;
   std::vector<cudaStream_t> idle_streams;  // one per concurrent Run, kept for reuse
 
+  // Runs `work` on a stream of the pool, one the caller has to itself until `work` returns.
+  template <typename Work>
+  absl::Status OnStream(Work work) {
+    absl::StatusOr<cudaStream_t> stream = TakeStream();
+    if (!stream.ok()) return stream.status();
+    absl::Status status = work(*stream);
+    std::lock_guard<std::mutex> lock(streams_mutex);
+    idle_streams.push_back(*stream);
+    return status;
+  }
+
+ private:
   absl::StatusOr<cudaStream_t> TakeStream() {
     {
       std::lock_guard<std::mutex> lock(streams_mutex);
@@ -103,11 +124,6 @@ struct CudaBackend::Device {
     cudaStream_t stream;
     ATTN_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
     return stream;
-  }
-
-  void ReturnStream(cudaStream_t stream) {
-    std::lock_guard<std::mutex> lock(streams_mutex);
-    idle_streams.push_back(stream);
   }
 };
 
@@ -174,10 +190,8 @@ absl::Status CudaBackend::Run(const AttentionProblem& problem, const AttentionOu
   if (!planned.ok()) return planned.status();
   const AttentionPlan& plan = *planned;
 
-  absl::StatusOr<cudaStream_t> stream = device_->TakeStream();
-  if (!stream.ok()) return stream.status();
-  absl::Status status = [&]() -> absl::Status {
-    DeviceBuffers memory(*stream);
+  return device_->OnStream([&](cudaStream_t stream) -> absl::Status {
+    DeviceBuffers memory(stream);
     const size_t element = SizeOf(problem.query.dtype);
     AttentionBuffers buffers;
     auto upload_bytes = [&](const TensorView& view) {
@@ -203,11 +217,12 @@ absl::Status CudaBackend::Run(const AttentionProblem& problem, const AttentionOu
     absl::StatusOr<CosSinPair*> table = memory.Allocate<CosSinPair>(plan.table_pairs);
     absl::StatusOr<float*> partial_output = memory.Allocate<float>(plan.partial_output_elements);
     absl::StatusOr<float*> partial_lse = memory.Allocate<float>(plan.partial_lse_elements);
-    for (const absl::Status& s :
-         {query.status(), key.status(), value.status(), output.status(), lse.status(),
-          kv_lengths.status(), offsets.status(), slopes.status(), frequencies.status(),
-          table.status(), partial_output.status(), partial_lse.status()}) {
-      if (!s.ok()) return s;
+    if (absl::Status status = FirstError(
+            {query.status(), key.status(), value.status(), output.status(), lse.status(),
+             kv_lengths.status(), offsets.status(), slopes.status(), frequencies.status(),
+             table.status(), partial_output.status(), partial_lse.status()});
+        !status.ok()) {
+      return status;
     }
     buffers.query = *query;
     buffers.key = *key;
@@ -222,21 +237,50 @@ absl::Status CudaBackend::Run(const AttentionProblem& problem, const AttentionOu
     buffers.partial_output = *partial_output;
     buffers.partial_lse = *partial_lse;
 
-    StreamLauncher launch{*stream, absl::OkStatus()};
+    StreamLauncher launch{stream, absl::OkStatus()};
     LaunchAttention(plan, problem.query.dtype,
                     MakeKernelParams(problem, plan, buffers, outputs.output.dtype),
                     MakeRotaryTableParams(problem, plan, buffers), launch);
     if (!launch.status.ok()) return launch.status;
     ATTN_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(outputs.output.data, *output, output_bytes,
-                                              cudaMemcpyDeviceToHost, *stream));
+                                              cudaMemcpyDeviceToHost, stream));
     if (outputs.lse != nullptr) {
       ATTN_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(outputs.lse, *lse, lse_count * sizeof(float),
-                                                cudaMemcpyDeviceToHost, *stream));
+                                                cudaMemcpyDeviceToHost, stream));
     }
-    return FromCuda(cudaStreamSynchronize(*stream), "cudaStreamSynchronize");
-  }();
-  device_->ReturnStream(*stream);
-  return status;
+    return FromCuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+  });
+}
+
+absl::Status CudaBackend::ApplyRotary(const RotaryFrequencies& frequencies,
+                                      std::span<const int64_t> positions,
+                                      const MutableTensorView& data) const {
+  if (!device_->unavailable_reason.empty()) {
+    return fallback_->ApplyRotary(frequencies, positions, data);
+  }
+  return device_->OnStream([&](cudaStream_t stream) -> absl::Status {
+    DeviceBuffers memory(stream);
+    const size_t bytes = data.num_elements() * SizeOf(data.dtype);
+    absl::StatusOr<std::byte*> tensor = memory.Upload(data.data, bytes);
+    absl::StatusOr<double*> inv_freq =
+        memory.Upload(frequencies.inv_freq.data(), frequencies.inv_freq.size());
+    absl::StatusOr<int64_t*> device_positions = memory.Upload(positions.data(), positions.size());
+    absl::StatusOr<CosSinPair*> table =
+        memory.Allocate<CosSinPair>(RotaryApplyTablePairs(frequencies, data.shape));
+    if (absl::Status status = FirstError(
+            {tensor.status(), inv_freq.status(), device_positions.status(), table.status()});
+        !status.ok()) {
+      return status;
+    }
+    StreamLauncher launch{stream, absl::OkStatus()};
+    LaunchRotaryApply(PlanRotaryApply(frequencies, data.dtype, data.shape,
+                                      {*tensor, *inv_freq, *device_positions, *table}),
+                      launch);
+    if (!launch.status.ok()) return launch.status;
+    ATTN_CUDA_RETURN_IF_ERROR(
+        cudaMemcpyAsync(data.data, *tensor, bytes, cudaMemcpyDeviceToHost, stream));
+    return FromCuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+  });
 }
 
 }  // namespace attnserve::cuda

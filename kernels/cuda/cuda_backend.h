@@ -28,6 +28,8 @@ class CudaBackend final : public Backend {
   BackendDescription Describe() const override;
   absl::Status Run(const AttentionProblem& problem, const AttentionOutputs& outputs,
                    const StopCheck& should_stop) const override;
+  absl::Status ApplyRotary(const RotaryFrequencies& frequencies, std::span<const int64_t> positions,
+                           const MutableTensorView& data) const override;
 
   // Empty when the device is usable, else why requests run on the fallback.
   const std::string& unavailable_reason() const;

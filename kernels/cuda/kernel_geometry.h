@@ -47,6 +47,12 @@ inline constexpr int kCombineThreads = 32 * kCombineWarpsPerBlock;
 // RoPE kernels: plain 1-D blocks.
 inline constexpr int kRotaryThreads = 256;
 
+// Pairs one thread of RotaryApplyKernel rotates when the tensor allows 16-byte accesses: an
+// interleaved run of n pairs is 2n adjacent elements; a half-split run is n elements in each half.
+ATTN_HOST_DEVICE constexpr int WideRotaryPairs(int element_bytes, bool interleaved) {
+  return interleaved ? 8 / element_bytes : 16 / element_bytes;
+}
+
 }  // namespace attnserve::cuda
 
 #endif  // ATTNSERVE_KERNELS_CUDA_KERNEL_GEOMETRY_H_

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "kernels/cuda/attention_launch.h"
+#include "kernels/cuda/rotary_launch.h"
 
 namespace attnserve::cuda {
 namespace {
@@ -55,6 +56,17 @@ absl::Status ShimCudaBackend::Run(const AttentionProblem& problem, const Attenti
   LaunchAttention(plan, problem.query.dtype,
                   MakeKernelParams(problem, plan, buffers, outputs.output.dtype),
                   MakeRotaryTableParams(problem, plan, buffers), launch);
+  return absl::OkStatus();
+}
+
+absl::Status ShimCudaBackend::ApplyRotary(const RotaryFrequencies& frequencies,
+                                          std::span<const int64_t> positions,
+                                          const MutableTensorView& data) const {
+  std::vector<CosSinPair> table(RotaryApplyTablePairs(frequencies, data.shape));
+  const RotaryApplyBuffers buffers{data.data, frequencies.inv_freq.data(), positions.data(),
+                                   table.data()};
+  ShimLauncher launch{options_.mode};
+  LaunchRotaryApply(PlanRotaryApply(frequencies, data.dtype, data.shape, buffers), launch);
   return absl::OkStatus();
 }
 

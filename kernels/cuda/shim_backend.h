@@ -27,6 +27,8 @@ class ShimCudaBackend final : public Backend {
   // would then use the CPU); `should_stop` is not polled (a launch cannot be interrupted).
   absl::Status Run(const AttentionProblem& problem, const AttentionOutputs& outputs,
                    const StopCheck& should_stop) const override;
+  absl::Status ApplyRotary(const RotaryFrequencies& frequencies, std::span<const int64_t> positions,
+                           const MutableTensorView& data) const override;
 
  private:
   const ShimBackendOptions options_;

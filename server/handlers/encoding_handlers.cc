@@ -1,6 +1,8 @@
 // ApplyRotary, GetRotaryTable, GetAlibiSlopes and GetSinusoidalTable: the encoding math exposed
-// directly, from the same kernels functions the attention backends use.
+// directly, from the same kernels functions the attention backends use. ApplyRotary runs on the
+// server's default backend when it has a RoPE kernel (cuda), else on the host.
 #include <cstdlib>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -16,15 +18,22 @@
 namespace attnserve {
 namespace {
 
-// Rotates `input` into `output` in its own dtype: products in double, rounded to float and
-// then, for 16-bit dtypes, to the dtype (two roundings; the second dominates).
-void RotateTensor(const TensorView& input, const RotaryFrequencies& frequencies,
-                  const std::vector<int64_t>& positions, v1::Tensor& output) {
+// Rotates `input` into `output` in its own dtype: on `backend` when it has a RoPE kernel,
+// else on the host, with products in double rounded to float and then, for 16-bit dtypes, to the
+// dtype (two roundings; the second dominates).
+absl::Status RotateTensor(const Backend& backend, const TensorView& input,
+                          const RotaryFrequencies& frequencies,
+                          const std::vector<int64_t>& positions, v1::Tensor& output) {
+  const MutableTensorView rotated = AllocateTensor(output, input.dtype, input.shape);
+  std::memcpy(rotated.data, input.data, input.num_elements() * SizeOf(input.dtype));
+  const absl::Status status = backend.ApplyRotary(frequencies, positions, rotated);
+  if (!absl::IsUnimplemented(status)) return status;
   std::vector<float> values = ToFloatVector(input);
   ApplyRotaryInPlace<float>(values,
                             {input.shape[0], input.shape[1], input.shape[2], input.shape[3]},
                             frequencies, {{}, positions});
-  StoreFloats(values, AllocateTensor(output, input.dtype, input.shape));
+  StoreFloats(values, rotated);
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -33,13 +42,18 @@ absl::Status RequestHandlers::ApplyRotary(const v1::RotaryRequest& request,
                                           v1::RotaryResponse& response) const {
   absl::StatusOr<DecodedRotary> decoded = DecodeRotaryRequest(request, limits_);
   if (!decoded.ok()) return decoded.status();
+  absl::StatusOr<BackendRegistry::Selected> backend = backends_.Select("");
+  if (!backend.ok()) return backend.status();
   const RotaryFrequencies frequencies =
       ComputeRotaryFrequencies(decoded->rotary, decoded->request_length);
   if (decoded->query) {
-    RotateTensor(*decoded->query, frequencies, decoded->positions, *response.mutable_query());
+    absl::Status status = RotateTensor(*backend->backend, *decoded->query, frequencies,
+                                       decoded->positions, *response.mutable_query());
+    if (!status.ok()) return status;
   }
   if (decoded->key) {
-    RotateTensor(*decoded->key, frequencies, decoded->positions, *response.mutable_key());
+    return RotateTensor(*backend->backend, *decoded->key, frequencies, decoded->positions,
+                        *response.mutable_key());
   }
   return absl::OkStatus();
 }

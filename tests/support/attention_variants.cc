@@ -53,6 +53,9 @@ std::vector<MaskOption> MaskOptions() {
   };
 }
 
+void PrintTo(const EncodingVariant& variant, std::ostream* out) { *out << variant.name; }
+void PrintTo(const MaskOption& mask, std::ostream* out) { *out << mask.name; }
+
 AttentionProblem ProblemFor(const EncodingVariant& encoding, const MaskOption& mask,
                             const AttentionShape& shape) {
   AttentionProblem problem;

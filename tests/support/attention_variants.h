@@ -4,6 +4,7 @@
 #define ATTNSERVE_TESTS_SUPPORT_ATTENTION_VARIANTS_H_
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,11 @@ struct MaskOption {
 
 // Full, causal, windows, large per-batch offsets and kv_lengths; for batch 2 and kv_len >= 21.
 std::vector<MaskOption> MaskOptions();
+
+// GoogleTest prints parameters with these: by name, so that test names (and ctest's, which
+// carry the printed parameter) stay short and the same from run to run.
+void PrintTo(const EncodingVariant& variant, std::ostream* out);
+void PrintTo(const MaskOption& mask, std::ostream* out);
 
 AttentionProblem ProblemFor(const EncodingVariant& encoding, const MaskOption& mask,
                             const AttentionShape& shape);

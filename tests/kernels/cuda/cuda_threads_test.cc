@@ -3,7 +3,7 @@
 #include "gtest/gtest.h"
 #include "kernels/cuda/shim_backend.h"
 #include "kernels/numeric/accuracy.h"
-#include "tests/kernels/cuda/shim_expectations.h"
+#include "tests/kernels/cuda/kernel_expectations.h"
 #include "tests/support/random_problem.h"
 
 namespace attnserve::cuda {

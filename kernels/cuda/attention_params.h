@@ -15,8 +15,9 @@
 
 namespace attnserve::cuda {
 
-// a cos and a sin of one (position, pair), attention factor folded in.
-struct CosSinPair {
+// a cos and a sin of one (position, pair), attention factor folded in; 8-byte aligned so that a
+// kernel reads one as a single 64-bit load.
+struct alignas(8) CosSinPair {
   float cos;
   float sin;
 };

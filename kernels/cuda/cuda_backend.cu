@@ -1,24 +1,17 @@
 #include <cstdio>
 #include <initializer_list>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "kernels/cuda/attention_launch.h"
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/device_memory.h"
 #include "kernels/cuda/rotary_launch.h"
 
 namespace attnserve::cuda {
 namespace {
-
-// OOM is the client's problem to retry; every other CUDA failure is ours.
-absl::Status FromCuda(cudaError_t error, const char* what) {
-  if (error == cudaSuccess) return absl::OkStatus();
-  const std::string message =
-      absl::StrCat("cuda: ", what, ": ", cudaGetErrorString(error), " (error ", error, ")");
-  if (error == cudaErrorMemoryAllocation) return absl::ResourceExhaustedError(message);
-  return absl::InternalError(message);
-}
 
 absl::Status FirstError(std::initializer_list<absl::Status> statuses) {
   for (const absl::Status& status : statuses) {
@@ -26,11 +19,6 @@ absl::Status FirstError(std::initializer_list<absl::Status> statuses) {
   }
   return absl::OkStatus();
 }
-
-#define ATTN_CUDA_RETURN_IF_ERROR(call)                                             \
-  do {                                                                              \
-    if (absl::Status status = FromCuda((call), #call); !status.ok()) return status; \
-  } while (false)
 
 // Launches each kernel with <<<>>> on one stream, opting in to more than 48 KB of dynamic
 // shared memory where a kernel needs it. The first failure is kept.
@@ -55,36 +43,14 @@ struct StreamLauncher {
   }
 };
 
-// Device memory of one request, from the stream-ordered pool; freed in stream order.
-class DeviceBuffers {
- public:
-  explicit DeviceBuffers(cudaStream_t stream) : stream_(stream) {}
-  ~DeviceBuffers() {
-    for (void* pointer : allocations_) cudaFreeAsync(pointer, stream_);
-  }
+// A stream of the pool and the page-locked staging its requests copy through.
+struct StreamSlot {
+  cudaStream_t stream = nullptr;
+  PinnedArena staging;
 
-  template <typename T>
-  absl::StatusOr<T*> Allocate(size_t count) {
-    if (count == 0) return nullptr;
-    void* pointer = nullptr;
-    ATTN_CUDA_RETURN_IF_ERROR(cudaMallocAsync(&pointer, count * sizeof(T), stream_));
-    allocations_.push_back(pointer);
-    return static_cast<T*>(pointer);
+  ~StreamSlot() {
+    if (stream != nullptr) cudaStreamDestroy(stream);
   }
-
-  // Allocates and fills from host memory.
-  template <typename T>
-  absl::StatusOr<T*> Upload(const T* host, size_t count) {
-    absl::StatusOr<T*> device = Allocate<T>(count);
-    if (!device.ok() || count == 0) return device;
-    ATTN_CUDA_RETURN_IF_ERROR(
-        cudaMemcpyAsync(*device, host, count * sizeof(T), cudaMemcpyHostToDevice, stream_));
-    return device;
-  }
-
- private:
-  cudaStream_t stream_;
-  std::vector<void*> allocations_;
 };
 
 }  // namespace
@@ -97,33 +63,39 @@ struct CudaBackend::Device {
   size_t memory_bytes = 0;
 
   std::mutex streams_mutex;
-  std::vector<cudaStream_t> idle_streams;  // one per concurrent Run, kept for reuse
+  std::vector<std::unique_ptr<StreamSlot>> idle_streams;  // one per concurrent request, kept
 
-  // Runs `work` on a stream of the pool, one the caller has to itself until `work` returns.
+  // Runs `work(memory, stream)` on a stream of the pool that the caller has to itself until
+  // `work` returns, with that stream's request memory.
   template <typename Work>
   absl::Status OnStream(Work work) {
-    absl::StatusOr<cudaStream_t> stream = TakeStream();
-    if (!stream.ok()) return stream.status();
-    absl::Status status = work(*stream);
+    absl::StatusOr<std::unique_ptr<StreamSlot>> slot = TakeStream();
+    if (!slot.ok()) return slot.status();
+    absl::Status status = [&]() -> absl::Status {
+      absl::StatusOr<RequestMemory> memory =
+          RequestMemory::Begin((*slot)->stream, (*slot)->staging);
+      if (!memory.ok()) return memory.status();
+      return work(*memory, (*slot)->stream);
+    }();
     std::lock_guard<std::mutex> lock(streams_mutex);
-    idle_streams.push_back(*stream);
+    idle_streams.push_back(*std::move(slot));
     return status;
   }
 
  private:
-  absl::StatusOr<cudaStream_t> TakeStream() {
+  absl::StatusOr<std::unique_ptr<StreamSlot>> TakeStream() {
     {
       std::lock_guard<std::mutex> lock(streams_mutex);
       if (!idle_streams.empty()) {
-        cudaStream_t stream = idle_streams.back();
+        std::unique_ptr<StreamSlot> slot = std::move(idle_streams.back());
         idle_streams.pop_back();
-        return stream;
+        return slot;
       }
     }
     ATTN_CUDA_RETURN_IF_ERROR(cudaSetDevice(ordinal));
-    cudaStream_t stream;
-    ATTN_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
-    return stream;
+    auto slot = std::make_unique<StreamSlot>();
+    ATTN_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&slot->stream, cudaStreamNonBlocking));
+    return slot;
   }
 };
 
@@ -155,9 +127,7 @@ CudaBackend::CudaBackend(CudaBackendOptions options, const Backend* fallback)
   }
 }
 
-CudaBackend::~CudaBackend() {
-  for (cudaStream_t stream : device_->idle_streams) cudaStreamDestroy(stream);
-}
+CudaBackend::~CudaBackend() = default;
 
 const std::string& CudaBackend::unavailable_reason() const { return device_->unavailable_reason; }
 
@@ -190,8 +160,7 @@ absl::Status CudaBackend::Run(const AttentionProblem& problem, const AttentionOu
   if (!planned.ok()) return planned.status();
   const AttentionPlan& plan = *planned;
 
-  return device_->OnStream([&](cudaStream_t stream) -> absl::Status {
-    DeviceBuffers memory(stream);
+  return device_->OnStream([&](RequestMemory& memory, cudaStream_t stream) -> absl::Status {
     const size_t element = SizeOf(problem.query.dtype);
     AttentionBuffers buffers;
     auto upload_bytes = [&](const TensorView& view) {
@@ -242,13 +211,17 @@ absl::Status CudaBackend::Run(const AttentionProblem& problem, const AttentionOu
                     MakeKernelParams(problem, plan, buffers, outputs.output.dtype),
                     MakeRotaryTableParams(problem, plan, buffers), launch);
     if (!launch.status.ok()) return launch.status;
-    ATTN_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(outputs.output.data, *output, output_bytes,
-                                              cudaMemcpyDeviceToHost, stream));
-    if (outputs.lse != nullptr) {
-      ATTN_CUDA_RETURN_IF_ERROR(cudaMemcpyAsync(outputs.lse, *lse, lse_count * sizeof(float),
-                                                cudaMemcpyDeviceToHost, stream));
+    if (absl::Status status = memory.Download(outputs.output.data, *output, output_bytes);
+        !status.ok()) {
+      return status;
     }
-    return FromCuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+    if (outputs.lse != nullptr) {
+      if (absl::Status status = memory.Download(outputs.lse, *lse, lse_count * sizeof(float));
+          !status.ok()) {
+        return status;
+      }
+    }
+    return memory.Finish();
   });
 }
 
@@ -258,8 +231,7 @@ absl::Status CudaBackend::ApplyRotary(const RotaryFrequencies& frequencies,
   if (!device_->unavailable_reason.empty()) {
     return fallback_->ApplyRotary(frequencies, positions, data);
   }
-  return device_->OnStream([&](cudaStream_t stream) -> absl::Status {
-    DeviceBuffers memory(stream);
+  return device_->OnStream([&](RequestMemory& memory, cudaStream_t stream) -> absl::Status {
     const size_t bytes = data.num_elements() * SizeOf(data.dtype);
     absl::StatusOr<std::byte*> tensor = memory.Upload(data.data, bytes);
     absl::StatusOr<double*> inv_freq =
@@ -277,9 +249,10 @@ absl::Status CudaBackend::ApplyRotary(const RotaryFrequencies& frequencies,
                                       {*tensor, *inv_freq, *device_positions, *table}),
                       launch);
     if (!launch.status.ok()) return launch.status;
-    ATTN_CUDA_RETURN_IF_ERROR(
-        cudaMemcpyAsync(data.data, *tensor, bytes, cudaMemcpyDeviceToHost, stream));
-    return FromCuda(cudaStreamSynchronize(stream), "cudaStreamSynchronize");
+    if (absl::Status status = memory.Download(data.data, *tensor, bytes); !status.ok()) {
+      return status;
+    }
+    return memory.Finish();
   });
 }
 

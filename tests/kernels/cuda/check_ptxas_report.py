@@ -3,15 +3,17 @@
 Reads ptxas's resource report (-Xptxas -v) of the cuda backend's compile and its kept PTX, and
 fails when a main kernel (flash, SIMT, split combine) spills registers or has a local-memory
 stack frame, when any kernel uses static shared memory over 48 KB or more than 255 registers,
-when an architecture of the build is missing, or when the PTX lacks the instructions the flash
-kernel is designed around (mma.sync m16n8k16, ldmatrix, cp.async with commit and wait).
+when an architecture of the build is missing, when the PTX lacks the instructions the flash
+kernel is designed around (mma.sync m16n8k16, ldmatrix, cp.async with commit and wait), or
+when a wide instance of the standalone RoPE kernel does not move its data 16 bytes at a time.
 Usage: check_ptxas_report.py REPORT PTX_DIR ARCHITECTURES (e.g. "80;90").
 """
 import pathlib
 import re
 import sys
 
-MAIN_KERNELS = ("FlashAttentionKernel", "SimtAttentionKernel", "CombineSplitsKernel")
+MAIN_KERNELS = ("FlashAttentionKernel", "SimtAttentionKernel", "CombineSplitsKernel",
+                "RotaryApplyKernel")
 PTX_INSTRUCTIONS = ("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32",
                     "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32",
                     "ldmatrix.sync.aligned.m8n8.x4.shared.b16",
@@ -45,6 +47,22 @@ def parse(report):
         yield kernel, arch, figures
 
 
+def entry_bodies(ptx):
+    """Yields (entry name, body) of every kernel in the PTX text."""
+    for match in re.finditer(r"\.entry (\w+)\((.*?)\n}\n", ptx, re.S):
+        yield match.group(1), match.group(2)
+
+
+def narrow_rotary_kernels(ptx):
+    """The RotaryApplyKernel<T, Layout, Pairs> instances with Pairs > 1 (16-byte runs) whose
+    PTX lacks a 16-byte (v4) global load or store."""
+    for name, body in entry_bodies(ptx):
+        pairs = re.search(r"RotaryApplyKernel.*Li(\d+)EEEv", name)
+        if pairs and int(pairs.group(1)) > 1:
+            if not (re.search(r"ld\.global\.v4", body) and re.search(r"st\.global\.v4", body)):
+                yield name
+
+
 def main():
     report = pathlib.Path(sys.argv[1]).read_text()
     ptx_dir = pathlib.Path(sys.argv[2])
@@ -73,6 +91,8 @@ def main():
         print(f"PTX {instruction}: {count}")
         if count == 0:
             failures.append(f"the PTX has no {instruction}")
+    for name in narrow_rotary_kernels(ptx):
+        failures.append(f"{name} does not move its runs as 16-byte accesses")
     for failure in failures:
         print("FAIL:", failure)
     return 1 if failures else 0

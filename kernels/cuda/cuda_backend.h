@@ -10,9 +10,17 @@
 #include <memory>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "kernels/api/backend.h"
 
 namespace attnserve::cuda {
+
+// What one request's kernels cost on the device (benchmarks: bench/gpu_attention_bench.cc).
+struct KernelTiming {
+  std::string kernel;  // ToString(AttentionKernelKind)
+  int splits = 1;      // key splits (flash-decoding)
+  double milliseconds = 0;
+};
 
 struct CudaBackendOptions {
   int device = 0;  // --cuda_device
@@ -30,6 +38,11 @@ class CudaBackend final : public Backend {
                    const StopCheck& should_stop) const override;
   absl::Status ApplyRotary(const RotaryFrequencies& frequencies, std::span<const int64_t> positions,
                            const MutableTensorView& data) const override;
+
+  // The mean device time of `repetitions` launches of the problem's kernels (the RoPE table,
+  // attention, the split merge), its tensors already on the device: the copies over PCIe are
+  // left out. FAILED_PRECONDITION without a usable device.
+  absl::StatusOr<KernelTiming> TimeKernels(const AttentionProblem& problem, int repetitions) const;
 
   // Empty when the device is usable, else why requests run on the fallback.
   const std::string& unavailable_reason() const;

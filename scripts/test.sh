@@ -4,8 +4,9 @@
 # Prometheus, Node's grpc-js, the Kubernetes manifests, the cpu image and compose stack on a
 # private Docker daemon), a bounded libFuzzer run over request decoding (scripts/fuzz.sh,
 # ATTNSERVE_FUZZ_SECONDS, default 60; 0 skips), then the whole suite again built with
-# AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/; any finding fails its test).
-# ATTNSERVE_SANITIZE=0 skips the last.
+# AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/; any finding fails its test), and
+# the cuda shim's lanes-as-threads tests under ThreadSanitizer (build-tsan/).
+# ATTNSERVE_SANITIZE=0 skips the last two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,4 +30,12 @@ if [ "${ATTNSERVE_SANITIZE:-1}" != 0 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build-asan --output-on-failure --parallel "${ATTNSERVE_JOBS:-2}" --timeout 300 \
     --label-exclude container
+
+  # ThreadSanitizer sees the cuda kernels' shared-memory traffic between the shim's threads: one
+  # small build of the one test binary that has them.
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATTNSERVE_TSAN=ON \
+    -DATTNSERVE_CUDA=OFF >/dev/null
+  cmake --build build-tsan --parallel "${ATTNSERVE_JOBS:-2}" --target cuda_shim_test
+  TSAN_OPTIONS=halt_on_error=1 ctest --test-dir build-tsan --output-on-failure --timeout 300 \
+    --no-tests=error -R 'CudaKernelsOnThreads|ShimModes.*/Threads'
 fi

@@ -117,7 +117,8 @@ int main(int argc, char** argv) {
     attnserve::LogWarning("--auth_token_file without --tls_cert: tokens travel in clear text");
   }
   attnserve::LogInfo(absl::StrCat("serving with ", config.compute_threads,
-                                  " compute threads, default backend ", config.default_backend));
+                                  " compute threads, default backend ",
+                                  (*server)->default_backend()));
 
   const int signal_number = WaitForSignal(signals);
   const double grace_seconds = absl::GetFlag(FLAGS_shutdown_grace_seconds);

@@ -64,6 +64,8 @@ class Server {
   // 0 when /metrics is disabled.
   int metrics_port() const { return metrics_endpoint_ ? metrics_endpoint_->port() : 0; }
   const absl::Status& self_check() const { return self_check_; }
+  // The backend of requests that name none: --backend, with auto resolved.
+  const std::string& default_backend() const { return backends_.default_name(); }
 
   // Health goes NOT_SERVING, new AttentionService calls are refused with UNAVAILABLE, in-flight
   // calls get until `grace` to finish; then gRPC cancels what is left, though a computation

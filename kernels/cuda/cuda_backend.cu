@@ -73,6 +73,9 @@ struct CudaBackend::Device {
   // `work` returns, with that stream's request memory.
   template <typename Work>
   absl::Status OnStream(Work work) {
+    // The calling thread's current device is what launches and copies go to: the server's
+    // threads start on device 0.
+    ATTN_CUDA_RETURN_IF_ERROR(cudaSetDevice(ordinal));
     absl::StatusOr<std::unique_ptr<StreamSlot>> slot = TakeStream();
     if (!slot.ok()) return slot.status();
     absl::Status status = [&]() -> absl::Status {
@@ -96,7 +99,6 @@ struct CudaBackend::Device {
         return slot;
       }
     }
-    ATTN_CUDA_RETURN_IF_ERROR(cudaSetDevice(ordinal));
     auto slot = std::make_unique<StreamSlot>();
     ATTN_CUDA_RETURN_IF_ERROR(cudaStreamCreateWithFlags(&slot->stream, cudaStreamNonBlocking));
     return slot;

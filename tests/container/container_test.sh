@@ -13,11 +13,27 @@
 # Usage: container_test.sh ATTNCTL CACHE_DIR   (CACHE_DIR keeps the debootstrapped base tarball)
 set -euo pipefail
 
-# One run per machine at a time: two private daemons share the host's docker0 bridge and its
-# NAT rules, and then the published ports of one lead nowhere (docker-proxy accepts and closes:
-# "UNAVAILABLE: Socket closed"), as happened when two clones ran their tests side by side.
+# Every private daemon uses the host's docker0 bridge, so a container of another run can hold
+# the address a new container is given; docker-proxy then forwards the published ports to the
+# wrong namespace and the client sees "UNAVAILABLE: Socket closed". Hence one run per machine
+# at a time, and, once the lock is ours, whatever earlier runs left behind is removed: a run that
+# was killed (a CI job stopped mid-test) never reached its cleanup, and the network namespaces
+# its daemon mounted keep their containers' addresses on docker0.
 exec 9>/tmp/attnserve-container-test.lock
 flock -w 900 9 || { echo "another container test held the lock for 15 minutes"; exit 1; }
+for stale in /tmp/attnserve-container.*; do
+  [ -d "$stale" ] || continue
+  echo "== removing what a killed run left in $stale"
+  stale_pid=$(cat "$stale/dockerd.pid" 2>/dev/null || true)
+  if [ -n "$stale_pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$stale_pid/cmdline" |
+    grep -q -- "$stale"; then
+    kill "$stale_pid"
+    sleep 5
+  fi
+  awk -v dir="$stale/" 'index($2, dir) == 1 { print $2 }' /proc/mounts | sort -r |
+    xargs -r -n1 umount -l
+  rm -rf "$stale"
+done
 attnctl=$1
 cache=$2
 repo=$(cd "$(dirname "$0")/../.." && pwd)

@@ -2,11 +2,20 @@
 // shared memory starts poisoned, cp.async lands only at its wait, a deadlock is reported, in
 // both lane modes.
 #include <cmath>
+#include <ostream>
 #include <vector>
 
 #include "gtest/gtest.h"
 #include "kernels/cuda/cuda_compat.h"
 #include "kernels/cuda/ptx.h"
+
+namespace attnserve::cudashim {
+
+// GoogleTest prints the parameter with this (ctest's test names carry it) and names the cases.
+const char* LaneModeName(LaneMode mode) { return mode == LaneMode::kFibers ? "Fibers" : "Threads"; }
+void PrintTo(LaneMode mode, std::ostream* out) { *out << LaneModeName(mode); }
+
+}  // namespace attnserve::cudashim
 
 namespace attnserve::cuda {
 namespace {
@@ -88,9 +97,7 @@ TEST_P(ShimModes, AsyncCopiesLandOnlyAtTheirWait) {
 
 INSTANTIATE_TEST_SUITE_P(BothModes, ShimModes,
                          ::testing::Values(LaneMode::kFibers, LaneMode::kThreads),
-                         [](const auto& info) {
-                           return info.param == LaneMode::kFibers ? "Fibers" : "Threads";
-                         });
+                         [](const auto& info) { return cudashim::LaneModeName(info.param); });
 
 }  // namespace
 }  // namespace attnserve::cuda

@@ -73,9 +73,10 @@ std::optional<ReferenceAttentionResult> Compute(const AttentionProblem& problem,
   for (int64_t b = 0; b < shape.batch; ++b) {
     const int64_t offset = problem.position_offset(b);
     for (int64_t h = 0; h < shape.heads; ++h) {
-      if (should_stop && should_stop()) return std::nullopt;
       const int64_t kv_head = h / group;
       for (int64_t i = 0; i < shape.q_len; ++i) {
+        // Per row: a long row costs a left client kv_len dot products, not a whole head's.
+        if (should_stop && should_stop()) return std::nullopt;
         const int64_t query_position = offset + shape.kv_len - shape.q_len + i;
         const double* q = &query[((b * shape.q_len + i) * shape.heads + h) * shape.head_dim];
         double max_logit = -std::numeric_limits<double>::infinity();
